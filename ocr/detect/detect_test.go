@@ -1,0 +1,254 @@
+package detect
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"alprd/ocr"
+	"alprd/ocr/internal/plateimg"
+)
+
+var texts = []string{"7ABC123", "8XYZ456", "4KLM902", "6TRW318", "3HJN775"}
+
+// bestMatch returns the rank and IoU of the region that best matches truth.
+func bestMatch(rs []ocr.Region, truth image.Rectangle) (int, float64) {
+	rank, best := -1, 0.0
+	for i, r := range rs {
+		if v := iou(r.Box, truth); v > best {
+			rank, best = i, v
+		}
+	}
+	return rank, best
+}
+
+// dump writes img with the regions drawn on it when DETECT_OUT names a
+// directory (for looking at the detector by hand).
+func dump(t *testing.T, name string, img *image.Gray, rs []ocr.Region) {
+	dir := os.Getenv("DETECT_OUT")
+	if dir == "" {
+		return
+	}
+	c := image.NewGray(img.Rect)
+	copy(c.Pix, img.Pix)
+	for i, r := range rs {
+		v := uint8(255)
+		if i > 0 {
+			v = 0
+		}
+		b := r.Box
+		plateimg.Fill(c, image.Rect(b.Min.X, b.Min.Y, b.Max.X, b.Min.Y+1), v)
+		plateimg.Fill(c, image.Rect(b.Min.X, b.Max.Y-1, b.Max.X, b.Max.Y), v)
+		plateimg.Fill(c, image.Rect(b.Min.X, b.Min.Y, b.Min.X+1, b.Max.Y), v)
+		plateimg.Fill(c, image.Rect(b.Max.X-1, b.Min.Y, b.Max.X, b.Max.Y), v)
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDetectDayAndIR(t *testing.T) {
+	d := New(Options{})
+	widths := []int{80, 120, 160, 220, 300}
+	for i, w := range widths {
+		for _, kind := range []string{"day", "ir"} {
+			name := fmt.Sprintf("%s-%d", kind, w)
+			t.Run(name, func(t *testing.T) {
+				p := plateimg.Plate{Text: texts[i%len(texts)], Header: "CALIFORNIA", Width: w, Border: true}
+				cx, cy := 400+100*i, 300+40*i
+				var fr plateimg.Frame
+				if kind == "day" {
+					fr = plateimg.Day(1280, 720, p, cx, cy, uint64(10+i))
+				} else {
+					fr = plateimg.IR(1280, 720, p, cx, cy, uint64(20+i))
+				}
+				rs := d.Detect(fr.Img)
+				dump(t, name, fr.Img, rs)
+				rank, v := bestMatch(rs, fr.Plate)
+				t.Logf("truth %v: rank %d IoU %.2f of %d regions", fr.Plate, rank, v, len(rs))
+				for j, r := range rs {
+					t.Logf("  %d %v score %.2f iou %.2f", j, r.Box, r.Score, iou(r.Box, fr.Plate))
+				}
+				// The day scene has a "NO PARKING" sign: text on a
+				// light rectangle, as plate-like as a plate to this
+				// detector. The reader sorts such regions out.
+				maxRank := 0
+				if kind == "day" {
+					maxRank = 2
+				}
+				if rank < 0 || rank > maxRank || v < 0.5 {
+					t.Errorf("plate %v not found in the best %d regions (rank %d, IoU %.2f)", fr.Plate, maxRank+1, rank, v)
+				} else if rs[rank].Score < 0.5 {
+					t.Errorf("plate region score %.2f, want >= 0.5", rs[rank].Score)
+				}
+				checkRegions(t, fr.Img, rs)
+			})
+		}
+	}
+}
+
+// checkRegions checks the invariants of Detect's result.
+func checkRegions(t *testing.T, img *image.Gray, rs []ocr.Region) {
+	t.Helper()
+	for i, r := range rs {
+		if !r.Box.In(img.Rect) || r.Box.Empty() {
+			t.Errorf("region %d box %v outside frame %v", i, r.Box, img.Rect)
+		}
+		if r.Score < 0 || r.Score > 1 {
+			t.Errorf("region %d score %v out of 0..1", i, r.Score)
+		}
+		if i > 0 && r.Score > rs[i-1].Score {
+			t.Errorf("regions not sorted by score")
+		}
+		q := r.Quad
+		if q[0] != r.Box.Min || q[2] != r.Box.Max || q[1] != image.Pt(r.Box.Max.X, r.Box.Min.Y) || q[3] != image.Pt(r.Box.Min.X, r.Box.Max.Y) {
+			t.Errorf("region %d quad %v does not match box %v", i, q, r.Box)
+		}
+	}
+}
+
+func TestDetectFlatAndEmpty(t *testing.T) {
+	d := New(Options{})
+	for _, v := range []uint8{0, 128, 255} {
+		if rs := d.Detect(plateimg.Flat(1280, 720, v)); len(rs) != 0 {
+			t.Errorf("flat %d: %d regions, want none: %+v", v, len(rs), rs)
+		}
+	}
+	if rs := d.Detect(nil); rs != nil {
+		t.Errorf("nil image: %v", rs)
+	}
+	if rs := d.Detect(image.NewGray(image.Rect(0, 0, 4, 4))); rs != nil {
+		t.Errorf("tiny image: %v", rs)
+	}
+	if rs := d.Detect(image.NewGray(image.Rect(0, 0, 0, 0))); rs != nil {
+		t.Errorf("empty image: %v", rs)
+	}
+}
+
+func TestDetectNoise(t *testing.T) {
+	d := New(Options{})
+	for seed := uint64(1); seed <= 3; seed++ {
+		img := plateimg.Random(1280, 720, seed)
+		rs := d.Detect(img)
+		dump(t, fmt.Sprintf("noise-%d", seed), img, rs)
+		checkRegions(t, img, rs)
+		if len(rs) > 2 {
+			t.Errorf("noise %d: %d regions, want at most 2", seed, len(rs))
+		}
+		for _, r := range rs {
+			if r.Score > 0.5 {
+				t.Errorf("noise %d: region %v score %.2f, want <= 0.5", seed, r.Box, r.Score)
+			}
+		}
+	}
+}
+
+// A frame that is a sub-image (non-zero origin, stride wider than the
+// width) gives the same boxes, shifted.
+func TestDetectSubImage(t *testing.T) {
+	d := New(Options{})
+	p := plateimg.Plate{Text: "5MNP204", Width: 160, Border: true}
+	fr := plateimg.IR(1280, 720, p, 600, 400, 7)
+	big := image.NewGray(image.Rect(-50, -30, 1400, 800))
+	plateimg.Paste(big, fr.Img, image.Pt(100, 60))
+	sub := big.SubImage(image.Rect(100, 60, 1380, 780)).(*image.Gray)
+	a := d.Detect(fr.Img)
+	b := d.Detect(sub)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("regions: %d vs %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Box.Add(image.Pt(100, 60)) != b[i].Box {
+			t.Errorf("region %d: %v vs %v", i, a[i].Box, b[i].Box)
+		}
+	}
+	checkRegions(t, sub, b)
+}
+
+// Small frames (below WorkWidth) and large ones (factor 3) work too.
+func TestDetectFrameSizes(t *testing.T) {
+	d := New(Options{})
+	for _, sz := range []image.Point{{640, 480}, {1920, 1080}, {2592, 1944}} {
+		p := plateimg.Plate{Text: "2DEF345", Header: "TEXAS", Width: sz.X / 8, Border: true}
+		fr := plateimg.IR(sz.X, sz.Y, p, sz.X/2, sz.Y*3/5, 3)
+		rs := d.Detect(fr.Img)
+		rank, v := bestMatch(rs, fr.Plate)
+		if rank != 0 || v < 0.5 {
+			t.Errorf("%v: plate %v rank %d IoU %.2f in %+v", sz, fr.Plate, rank, v, rs)
+		}
+	}
+}
+
+func TestOptions(t *testing.T) {
+	o := New(Options{}).Options()
+	if o.MaxRegions != 8 || o.MinWidth != 60 || o.MinAspect != 1.5 || o.MaxAspect != 6 || o.WorkWidth != 640 || o.Margin != 0.06 {
+		t.Errorf("defaults: %+v", o)
+	}
+	if o := New(Options{Margin: -1}).Options(); o.Margin != 0 {
+		t.Errorf("negative margin: %v", o.Margin)
+	}
+	// MaxRegions caps the result.
+	d := New(Options{MaxRegions: 1})
+	p := plateimg.Plate{Text: "7ABC123", Width: 160, Border: true}
+	fr := plateimg.Day(1280, 720, p, 640, 400, 5)
+	if rs := d.Detect(fr.Img); len(rs) != 1 {
+		t.Errorf("MaxRegions 1: %d regions", len(rs))
+	}
+}
+
+// Detect is safe for concurrent use (run with -race).
+func TestDetectConcurrent(t *testing.T) {
+	d := New(Options{})
+	p := plateimg.Plate{Text: "7ABC123", Width: 160, Border: true}
+	frames := []*image.Gray{
+		plateimg.IR(1280, 720, p, 640, 400, 1).Img,
+		plateimg.Day(1280, 720, p, 500, 300, 2).Img,
+		plateimg.IR(1920, 1080, p, 900, 500, 3).Img,
+	}
+	want := make([][]ocr.Region, len(frames))
+	for i, f := range frames {
+		want[i] = d.Detect(f)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			var err error
+			for k := 0; k < 6; k++ {
+				i := (g + k) % len(frames)
+				got := d.Detect(frames[i])
+				if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+					err = fmt.Errorf("frame %d: %v, want %v", i, got, want[i])
+				}
+			}
+			done <- err
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func benchDetect(b *testing.B, w, h int) {
+	d := New(Options{})
+	p := plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: w / 8, Border: true}
+	img := plateimg.Day(w, h, p, w/2, h*3/5, 1).Img
+	d.Detect(img)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Detect(img)
+	}
+}
+
+func BenchmarkDetect1280x720(b *testing.B)  { benchDetect(b, 1280, 720) }
+func BenchmarkDetect1920x1080(b *testing.B) { benchDetect(b, 1920, 1080) }

@@ -1,0 +1,48 @@
+// Package ocr finds licence plates in frames and reads them.
+//
+// Detection is pure Go and works on the luma plane (Detector). Reading runs
+// Tesseract through gosseract in sub-package tess, the only cgo package of the
+// project (Reader). Both are interfaces so that the pipeline never sees the
+// adapters.
+package ocr
+
+import "image"
+
+// Region is a place in a frame that looks like a plate.
+type Region struct {
+	Box   image.Rectangle // axis-aligned bounds in frame pixels
+	Quad  [4]image.Point  // corners, clockwise from top-left
+	Score float64         // 0..1, higher is more plate-like
+}
+
+// Detector finds plate regions in a luma image. Implementations are safe for
+// concurrent use unless they say otherwise.
+type Detector interface {
+	// Detect returns regions sorted by Score, best first; none when nothing
+	// looks like a plate.
+	Detect(img *image.Gray) []Region
+}
+
+// Candidate is one possible text of a plate with a confidence 0..100.
+type Candidate struct {
+	Text       string  `json:"text"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Reading is what a Reader made of a plate crop.
+type Reading struct {
+	Text       string      // best candidate: upper-case letters and digits only
+	Raw        string      // the OCR engine's text before clean-up
+	Confidence float64     // 0..100
+	Candidates []Candidate // best first, Candidates[0].Text == Text when any
+}
+
+// Reader reads the text of a cropped plate. A Reader is used by one goroutine at
+// a time (Tesseract handles are not goroutine-safe); make one per worker.
+type Reader interface {
+	// Read returns the plate's text. It returns an error only when the engine
+	// failed; an unreadable crop gives a Reading with empty Text.
+	Read(crop *image.Gray) (Reading, error)
+	// Close releases the engine.
+	Close() error
+}

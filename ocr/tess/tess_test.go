@@ -1,0 +1,330 @@
+//go:build cgo
+
+package tess
+
+import (
+	"image"
+	"os"
+	"strings"
+	"testing"
+
+	"alprd/ocr"
+	"alprd/ocr/detect"
+	"alprd/ocr/internal/plateimg"
+)
+
+func openReader(t testing.TB, cfg Config) *Reader {
+	t.Helper()
+	r := New(cfg)
+	if err := r.Open(); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestVersion(t *testing.T) {
+	v := Version()
+	if v == "" || !strings.Contains(v, ".") {
+		t.Errorf("Version() = %q, want a version number", v)
+	}
+	t.Logf("tesseract %s", v)
+}
+
+func TestReadPlates(t *testing.T) {
+	r := openReader(t, Config{})
+	tests := []struct {
+		name  string
+		plate plateimg.Plate
+	}{
+		{"plain", plateimg.Plate{Text: "7ABC123", Width: 240}},
+		{"border-header", plateimg.Plate{Text: "8XYZ456", Header: "CALIFORNIA", Width: 240, Border: true}},
+		{"small", plateimg.Plate{Text: "4KLM902", Width: 120, Border: true}},
+		{"large", plateimg.Plate{Text: "6TRW318", Header: "TEXAS", Width: 400, Border: true}},
+		{"light-on-dark", plateimg.Plate{Text: "3HJN775", Width: 200, Paper: 30, Ink: 220}},
+		{"short", plateimg.Plate{Text: "EPX52", Width: 200, Border: true}},
+		{"mono", plateimg.Plate{Text: "9QVD064", Width: 240, Font: plateimg.GoMonoBold()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := tt.plate.Render()
+			plateimg.Blur(img, 1)
+			plateimg.Noise(img, 5, 1)
+			rd, err := r.Read(img)
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			t.Logf("raw %q conf %.1f candidates %v", rd.Raw, rd.Confidence, rd.Candidates)
+			if rd.Text != tt.plate.Text {
+				t.Errorf("Text = %q, want %q", rd.Text, tt.plate.Text)
+			}
+			checkReading(t, rd)
+		})
+	}
+}
+
+// checkReading checks the invariants of a Reading.
+func checkReading(t *testing.T, rd ocr.Reading) {
+	t.Helper()
+	if rd.Confidence < 0 || rd.Confidence > 100 {
+		t.Errorf("Confidence = %v, want 0..100", rd.Confidence)
+	}
+	if rd.Text != clean(rd.Text) {
+		t.Errorf("Text %q has characters other than A-Z0-9", rd.Text)
+	}
+	if rd.Text == "" {
+		if len(rd.Candidates) != 0 {
+			t.Errorf("no text but candidates %v", rd.Candidates)
+		}
+		return
+	}
+	if len(rd.Candidates) == 0 || rd.Candidates[0].Text != rd.Text {
+		t.Fatalf("Candidates = %v, want the first to be %q", rd.Candidates, rd.Text)
+	}
+	if rd.Candidates[0].Confidence != rd.Confidence {
+		t.Errorf("Candidates[0].Confidence = %v, want %v", rd.Candidates[0].Confidence, rd.Confidence)
+	}
+	seen := map[string]bool{}
+	for _, c := range rd.Candidates {
+		if seen[c.Text] {
+			t.Errorf("candidate %q twice", c.Text)
+		}
+		seen[c.Text] = true
+		if c.Confidence < 0 || c.Confidence > 100 {
+			t.Errorf("candidate %q confidence %v, want 0..100", c.Text, c.Confidence)
+		}
+	}
+	for i := 2; i < len(rd.Candidates); i++ {
+		if rd.Candidates[i].Confidence > rd.Candidates[i-1].Confidence {
+			t.Errorf("candidates not ranked: %v", rd.Candidates)
+		}
+	}
+}
+
+// A crop that the detector cut from a frame reads too.
+func TestReadSubImage(t *testing.T) {
+	r := openReader(t, Config{})
+	p := plateimg.Plate{Text: "2DEF345", Header: "NEVADA", Width: 180, Border: true}
+	fr := plateimg.Day(1280, 720, p, 600, 400, 4)
+	box := fr.Plate.Inset(-8)
+	rd, err := r.Read(fr.Img.SubImage(box).(*image.Gray))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.Text != p.Text {
+		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, p.Text, rd.Raw)
+	}
+	checkReading(t, rd)
+}
+
+func TestReadBinarize(t *testing.T) {
+	r := openReader(t, Config{Binarize: true})
+	p := plateimg.Plate{Text: "5MNP204", Width: 200, Border: true}
+	rd, err := r.Read(p.Render())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.Text != p.Text {
+		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, p.Text, rd.Raw)
+	}
+}
+
+func TestReadUnreadable(t *testing.T) {
+	r := openReader(t, Config{})
+	for name, img := range map[string]*image.Gray{
+		"nil":   nil,
+		"empty": image.NewGray(image.Rect(0, 0, 0, 0)),
+		"tiny":  image.NewGray(image.Rect(0, 0, 3, 2)),
+		"flat":  plateimg.Flat(200, 100, 200),
+	} {
+		rd, err := r.Read(img)
+		if err != nil {
+			t.Errorf("%s: Read: %v", name, err)
+		}
+		if rd.Text != "" || len(rd.Candidates) != 0 {
+			t.Errorf("%s: got %+v, want an empty Reading", name, rd)
+		}
+	}
+	// Noise may read as something, but must not fail.
+	rd, err := r.Read(plateimg.Random(200, 100, 1))
+	if err != nil {
+		t.Errorf("noise: %v", err)
+	}
+	checkReading(t, rd)
+}
+
+func TestLifecycle(t *testing.T) {
+	r := New(Config{})
+	if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+		t.Error("Read before Open: no error")
+	}
+	if err := r.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Open(); err != nil {
+		t.Errorf("second Open: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+		t.Error("Read after Close: no error")
+	}
+	// Reopen works.
+	if err := r.Open(); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer r.Close()
+	p := plateimg.Plate{Text: "7ABC123", Width: 200}
+	if rd, err := r.Read(p.Render()); err != nil || rd.Text != p.Text {
+		t.Errorf("after reopen: %q, %v", rd.Text, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // substrings of the error
+	}{
+		{"unknown language", Config{Language: "xxx"}, []string{"tess: open", `"xxx"`}},
+		{"unknown language, explicit dir", Config{Language: "xxx", TessdataPrefix: dataDir(t)}, []string{"tess: open", `"xxx"`, dataDir(t), "xxx.traineddata"}},
+		{"empty tessdata dir", Config{TessdataPrefix: dir}, []string{"tess: open", `"eng"`, dir}},
+		{"missing tessdata dir", Config{TessdataPrefix: dir + "/nope"}, []string{"tess: open", dir + "/nope"}},
+		{"second language unknown", Config{Language: "eng+xxx", TessdataPrefix: dataDir(t)}, []string{"xxx.traineddata"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New(tt.cfg)
+			err := r.Open()
+			if err == nil {
+				r.Close()
+				t.Fatal("Open: no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+				t.Error("Read after failed Open: no error")
+			}
+			if err := r.Close(); err != nil {
+				t.Errorf("Close after failed Open: %v", err)
+			}
+		})
+	}
+}
+
+// dataDir finds the installed tessdata directory (for tests that name it).
+func dataDir(t *testing.T) string {
+	for _, d := range []string{os.Getenv("TESSDATA_PREFIX"), "/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/local/share/tessdata"} {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(d + "/eng.traineddata"); err == nil {
+			return d
+		}
+	}
+	t.Skip("no tessdata directory with eng.traineddata found")
+	return ""
+}
+
+func TestExplicitTessdata(t *testing.T) {
+	r := openReader(t, Config{TessdataPrefix: dataDir(t)})
+	p := plateimg.Plate{Text: "7ABC123", Width: 200}
+	if rd, err := r.Read(p.Render()); err != nil || rd.Text != p.Text {
+		t.Errorf("got %q, %v", rd.Text, err)
+	}
+}
+
+// Readers on several goroutines, one each, opened concurrently.
+func TestReadersInParallel(t *testing.T) {
+	texts := []string{"7ABC123", "8XYZ456", "4KLM902"}
+	errs := make(chan error, len(texts))
+	for _, txt := range texts {
+		go func() {
+			r := New(Config{})
+			if err := r.Open(); err != nil {
+				errs <- err
+				return
+			}
+			defer r.Close()
+			img := plateimg.Plate{Text: txt, Width: 200, Border: true}.Render()
+			for i := 0; i < 3; i++ {
+				rd, err := r.Read(img)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if rd.Text != txt {
+					errs <- &mismatch{rd.Text, txt}
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range texts {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+type mismatch struct{ got, want string }
+
+func (m *mismatch) Error() string { return "got " + m.got + ", want " + m.want }
+
+func BenchmarkRead(b *testing.B) {
+	r := openReader(b, Config{})
+	img := plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: 200, Border: true}.Render()
+	plateimg.Blur(img, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The whole path on synthetic frames: detect, crop, read. One of the best
+// three regions reads as the plate.
+func TestDetectThenRead(t *testing.T) {
+	r := openReader(t, Config{})
+	d := detect.New(detect.Options{})
+	tests := []struct {
+		name  string
+		frame plateimg.Frame
+		text  string
+	}{
+		{"day", plateimg.Day(1280, 720, plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: 200, Border: true}, 640, 420, 11), "7ABC123"},
+		{"ir", plateimg.IR(1280, 720, plateimg.Plate{Text: "4KLM902", Header: "OREGON", Width: 160, Border: true}, 500, 380, 12), "4KLM902"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := d.Detect(tt.frame.Img)
+			var got []string
+			for i, reg := range rs {
+				if i == 3 {
+					break
+				}
+				rd, err := r.Read(ocr.Crop(tt.frame.Img, reg.Box))
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkReading(t, rd)
+				if rd.Text == tt.text {
+					return
+				}
+				got = append(got, rd.Text)
+			}
+			t.Errorf("no region read %q; read %q from %v", tt.text, got, rs)
+		})
+	}
+}
