@@ -1,0 +1,60 @@
+# alprd: every CI step is a target here. `make test` and `make demo` are the
+# two commands a new engineer needs; both install what is missing first.
+
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN ?= bin
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X alprd/firmware/unit.Version=$(VERSION)
+DEBS := libtesseract-dev libleptonica-dev tesseract-ocr-eng mosquitto systemd tmux
+DEMO_SECONDS ?= 0
+
+.PHONY: all deps build test vet bench demo cross clean tidy-check
+
+all: build
+
+# deps installs the Debian packages the build and the tests need, when missing.
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "deps: missing Debian packages; run: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "deps: Go 1.26 is not on PATH"; exit 1; }
+
+build: deps
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./firmware/cmd/alprd ./tools/...
+
+vet: deps
+	$(GO) vet ./...
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
+
+test: deps vet
+	$(GO) test -race -timeout 10m ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
+
+# demo: the embedded broker, the daemon on the sim board replaying synthesized
+# frames, and a subscriber printing each read. Ctrl-C stops it; DEMO_SECONDS=N
+# stops it after N seconds.
+demo: build
+	$(BIN)/alprdemo -bin $(BIN) -seconds $(DEMO_SECONDS)
+
+# cross builds for Raspberry Pi OS 64-bit (linux/arm64).
+cross:
+	bash tools/cross/build.sh $(BIN)/arm64
+
+tidy-check:
+	$(GO) mod tidy && git diff --exit-code go.mod go.sum
+
+clean:
+	rm -rf $(BIN)

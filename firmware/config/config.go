@@ -1,0 +1,319 @@
+// Package config reads the unit's one configuration file: a versioned JSON
+// document, strictly decoded (an unknown or misspelt key is an error that names
+// it), with every default in Default and every check in Validate.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Version is the configuration format this firmware reads.
+const Version = 1
+
+// Config is the whole configuration of a unit. JSON keys are snake_case.
+type Config struct {
+	Version     int         `json:"version"`
+	Device      string      `json:"device"` // unit name: MQTT topics and reads carry it
+	Board       string      `json:"board"`  // board profile: rpi4, rpi5, cm4, sim
+	Camera      Camera      `json:"camera"`
+	Illuminator Illuminator `json:"illuminator"`
+	GPS         GPS         `json:"gps"`
+	OCR         OCR         `json:"ocr"`
+	MQTT        MQTT        `json:"mqtt"`
+	Log         Log         `json:"log"`
+	Watchdog    Watchdog    `json:"watchdog"`
+}
+
+// Camera selects and shapes the frame source.
+type Camera struct {
+	Name   string  `json:"name"`   // camera name carried in reads, e.g. "front"
+	Device string  `json:"device"` // V4L2 device; empty = the board's default
+	Replay string  `json:"replay"` // folder of JPEG/PNG frames or an MJPEG file; replaces the device
+	Loop   bool    `json:"loop"`   // replay: start again at the end
+	Format string  `json:"format"` // "mjpeg", "yuyv" or "" (board default)
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	FPS    float64 `json:"fps"`
+	Queue  int     `json:"queue"` // frames held between capture and OCR; the oldest is dropped past it
+}
+
+// Illuminator drives the IR illuminator.
+type Illuminator struct {
+	Mode     string   `json:"mode"`      // "strobe", "on", "off"
+	StrobeMS Duration `json:"strobe_ms"` // pulse length per frame in strobe mode
+}
+
+// GPS says where positions come from.
+type GPS struct {
+	Mode      string  `json:"mode"`   // "nmea", "fixed", "none"
+	Device    string  `json:"device"` // nmea: serial device; empty = the board's default
+	Baud      int     `json:"baud"`
+	Lat       float64 `json:"lat"` // fixed: position of a pole-mounted unit
+	Lon       float64 `json:"lon"`
+	AccuracyM float64 `json:"accuracy_m"`
+}
+
+// OCR tunes detection and reading.
+type OCR struct {
+	Workers       int     `json:"workers"`        // OCR goroutines, one Tesseract client each
+	Language      string  `json:"language"`       // Tesseract language
+	Tessdata      string  `json:"tessdata"`       // tessdata folder; empty = Tesseract's default
+	MinConfidence float64 `json:"min_confidence"` // reads below this (0..100) are not sent
+	MaxPlates     int     `json:"max_plates"`     // regions read per frame at most
+	MinPlateWidth int     `json:"min_plate_width"`
+	CropQuality   int     `json:"crop_quality"` // JPEG quality of the plate crop in reads
+}
+
+// MQTT is the uplink to headquarters.
+type MQTT struct {
+	Broker       string   `json:"broker"` // tcp://host:1883, ssl://host:8883
+	ClientID     string   `json:"client_id"`
+	Username     string   `json:"username"`
+	PasswordFile string   `json:"password_file"` // or the systemd credential "mqtt-password"
+	TopicPrefix  string   `json:"topic_prefix"`
+	KeepAlive    Duration `json:"keepalive_s"`
+	Timeout      Duration `json:"timeout_s"` // one publish's wait for the broker's acknowledgement
+}
+
+// Log sets the daemon's logging.
+type Log struct {
+	Level  string `json:"level"`  // "debug", "info", "warn", "error"
+	Format string `json:"format"` // "text", "json"
+}
+
+// Watchdog sets how long capture may stall before the daemon stops petting
+// systemd's watchdog.
+type Watchdog struct {
+	Stall Duration `json:"stall_s"`
+}
+
+// Duration is a time span written in the file as a number in the unit that its
+// key names (strobe_ms, timeout_s).
+type Duration struct {
+	time.Duration
+	unit time.Duration
+}
+
+// Default returns the configuration every file starts from.
+func Default() Config {
+	return Config{
+		Version: Version,
+		Board:   "sim",
+		Camera: Camera{
+			Name:  "front",
+			Loop:  true,
+			Queue: 4,
+		},
+		Illuminator: Illuminator{Mode: "strobe", StrobeMS: ms(2)},
+		GPS:         GPS{Mode: "none", Baud: 9600},
+		OCR: OCR{
+			Workers:       1,
+			Language:      "eng",
+			MinConfidence: 50,
+			MaxPlates:     3,
+			MinPlateWidth: 60,
+			CropQuality:   85,
+		},
+		MQTT: MQTT{
+			Broker:      "tcp://127.0.0.1:1883",
+			TopicPrefix: "alpr/v1",
+			KeepAlive:   sec(30),
+			Timeout:     sec(10),
+		},
+		Log:      Log{Level: "info", Format: "text"},
+		Watchdog: Watchdog{Stall: sec(10)},
+	}
+}
+
+func ms(n int) Duration  { return Duration{time.Duration(n) * time.Millisecond, time.Millisecond} }
+func sec(n int) Duration { return Duration{time.Duration(n) * time.Second, time.Second} }
+
+// Load reads, decodes and validates the file at path.
+func Load(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes a configuration from b over Default and validates it.
+func Parse(b []byte) (Config, error) {
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Config{}, syntaxError(b, err)
+	}
+	if err := checkKeys(raw, reflect.TypeFor[Config](), ""); err != nil {
+		return Config{}, err
+	}
+	v, ok := raw["version"]
+	if !ok {
+		return Config{}, fmt.Errorf("missing key \"version\" (this firmware reads version %d)", Version)
+	}
+	if f, ok := v.(float64); !ok || f != Version {
+		return Config{}, fmt.Errorf("version: got %v, want %d", v, Version)
+	}
+	c := Default()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Config{}, fmt.Errorf("%s: got a JSON %s, want %s", te.Field, te.Value, typeName(te.Type))
+		}
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+func syntaxError(b []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(b[:se.Offset], []byte("\n"))
+		if strings.Contains(se.Error(), "after top-level value") {
+			return fmt.Errorf("line %d: trailing data after the configuration object", line)
+		}
+		return fmt.Errorf("line %d: %v", line, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("the configuration must be a JSON object, got a JSON %s", te.Value)
+	}
+	return err
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Struct:
+		if t == reflect.TypeFor[Duration]() {
+			return "a number"
+		}
+		return "an object"
+	}
+	return t.String()
+}
+
+// checkKeys reports the first key of raw (in sorted order) that t has no field
+// for, with its full dotted path and the nearest known key.
+func checkKeys(raw map[string]any, t reflect.Type, prefix string) error {
+	fields := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		ft, ok := fields[k]
+		if !ok {
+			msg := fmt.Sprintf("unknown key %q", prefix+k)
+			if near := nearest(k, fields); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", prefix+near)
+			}
+			return errors.New(msg)
+		}
+		if sub, ok := raw[k].(map[string]any); ok && ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Duration]() {
+			if err := checkKeys(sub, ft, prefix+k+"."); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nearest returns the known key within edit distance 2 of k, if any.
+func nearest(k string, fields map[string]reflect.Type) string {
+	best, bestD := "", 3
+	for name := range fields {
+		if d := editDistance(k, name); d < bestD || (d == bestD && name < best) {
+			best, bestD = name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// UnmarshalJSON reads a number in the unit set by Default (milliseconds for
+// *_ms keys, seconds for *_s keys).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Duration]()}
+	}
+	if d.unit == 0 {
+		d.unit = time.Second
+	}
+	d.Duration = time.Duration(f * float64(d.unit))
+	return nil
+}
+
+// MarshalJSON writes the number in the key's unit.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	u := d.unit
+	if u == 0 {
+		u = time.Second
+	}
+	return json.Marshal(float64(d.Duration) / float64(u))
+}
+
+func jsonKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "value"
+	case b[0] == '"':
+		return "string"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	case b[0] == 'n':
+		return "null"
+	}
+	return "number"
+}

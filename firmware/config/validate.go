@@ -1,0 +1,130 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"alprd/board"
+)
+
+// Validate checks every value and returns all problems at once, each naming its
+// key and what it allows.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, got any, want string) {
+		errs = append(errs, fmt.Errorf("%s: got %v, want %s", key, quote(got), want))
+	}
+	oneOf := func(key, got string, allowed ...string) {
+		if !slices.Contains(allowed, got) {
+			bad(key, got, "one of "+strings.Join(quoteAll(allowed), ", "))
+		}
+	}
+	intIn := func(key string, got, lo, hi int) {
+		if got < lo || got > hi {
+			bad(key, got, fmt.Sprintf("a whole number from %d to %d", lo, hi))
+		}
+	}
+	floatIn := func(key string, got, lo, hi float64) {
+		if got < lo || got > hi {
+			bad(key, got, fmt.Sprintf("a number from %g to %g", lo, hi))
+		}
+	}
+	durIn := func(key string, got Duration, lo, hi time.Duration, unit time.Duration) {
+		if got.Duration < lo || got.Duration > hi {
+			bad(key, float64(got.Duration)/float64(unit), fmt.Sprintf("a number from %g to %g", float64(lo)/float64(unit), float64(hi)/float64(unit)))
+		}
+	}
+
+	if c.Device == "" {
+		errs = append(errs, errors.New(`device: missing, want the unit's name (letters, digits, "-", "_", ".")`))
+	} else if !validName(c.Device) {
+		bad("device", c.Device, `letters, digits, "-", "_" and "." only, at most 64`)
+	}
+	prof, err := board.Lookup(c.Board)
+	if err != nil {
+		bad("board", c.Board, "one of "+strings.Join(quoteAll(board.Names()), ", "))
+	}
+
+	if !validName(c.Camera.Name) {
+		bad("camera.name", c.Camera.Name, `letters, digits, "-", "_" and "." only, at most 64`)
+	}
+	if err == nil && prof.Sim && c.Camera.Replay == "" {
+		errs = append(errs, fmt.Errorf("camera.replay: missing, want a folder of frames or an MJPEG file (board %q has no camera)", c.Board))
+	}
+	oneOf("camera.format", c.Camera.Format, "", "mjpeg", "yuyv")
+	intIn("camera.width", c.Camera.Width, 0, 4096)
+	intIn("camera.height", c.Camera.Height, 0, 4096)
+	floatIn("camera.fps", c.Camera.FPS, 0, 120)
+	intIn("camera.queue", c.Camera.Queue, 1, 64)
+
+	oneOf("illuminator.mode", c.Illuminator.Mode, "strobe", "on", "off")
+	durIn("illuminator.strobe_ms", c.Illuminator.StrobeMS, 100*time.Microsecond, 50*time.Millisecond, time.Millisecond)
+
+	oneOf("gps.mode", c.GPS.Mode, "nmea", "fixed", "none")
+	if !slices.Contains([]int{4800, 9600, 19200, 38400, 57600, 115200}, c.GPS.Baud) {
+		bad("gps.baud", c.GPS.Baud, "one of 4800, 9600, 19200, 38400, 57600, 115200")
+	}
+	if c.GPS.Mode == "fixed" {
+		floatIn("gps.lat", c.GPS.Lat, -90, 90)
+		floatIn("gps.lon", c.GPS.Lon, -180, 180)
+		floatIn("gps.accuracy_m", c.GPS.AccuracyM, 0, 10000)
+		if c.GPS.Lat == 0 && c.GPS.Lon == 0 {
+			errs = append(errs, errors.New(`gps.lat, gps.lon: missing, want the unit's position when gps.mode is "fixed"`))
+		}
+	}
+
+	intIn("ocr.workers", c.OCR.Workers, 1, 16)
+	if c.OCR.Language == "" {
+		errs = append(errs, errors.New(`ocr.language: missing, want a Tesseract language such as "eng"`))
+	}
+	floatIn("ocr.min_confidence", c.OCR.MinConfidence, 0, 100)
+	intIn("ocr.max_plates", c.OCR.MaxPlates, 1, 16)
+	intIn("ocr.min_plate_width", c.OCR.MinPlateWidth, 20, 2000)
+	intIn("ocr.crop_quality", c.OCR.CropQuality, 1, 100)
+
+	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts"}, u.Scheme) {
+		bad("mqtt.broker", c.MQTT.Broker, `a URL such as "tcp://host:1883" or "ssl://host:8883"`)
+	}
+	if c.MQTT.TopicPrefix == "" || strings.ContainsAny(c.MQTT.TopicPrefix, "+#") || strings.HasPrefix(c.MQTT.TopicPrefix, "/") || strings.HasSuffix(c.MQTT.TopicPrefix, "/") {
+		bad("mqtt.topic_prefix", c.MQTT.TopicPrefix, `topic levels without "+", "#" or a leading or trailing "/"`)
+	}
+	durIn("mqtt.keepalive_s", c.MQTT.KeepAlive, 5*time.Second, 10*time.Minute, time.Second)
+	durIn("mqtt.timeout_s", c.MQTT.Timeout, time.Second, 5*time.Minute, time.Second)
+
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+	durIn("watchdog.stall_s", c.Watchdog.Stall, time.Second, 10*time.Minute, time.Second)
+
+	return errors.Join(errs...)
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func quote(v any) any {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return v
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}

@@ -1,0 +1,317 @@
+// Package pipeline moves frames from the camera to the uplink:
+//
+//	capture --(bounded queue, drop oldest)--> workers (detect, read) --> publisher
+//
+// Capture never waits on OCR: when the queue is full the oldest frame is
+// dropped and counted. Each worker owns one ocr.Reader (Tesseract handles are
+// not goroutine-safe). The publisher sends read records through an
+// uplink.Uplink. On shutdown capture stops, the workers finish the frames
+// already queued, and the publisher sends what they produced before Run
+// returns.
+//
+// The package sees only interfaces and value types; the wiring package
+// (firmware/unit) gives it adapters.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"alprd/firmware/record"
+	"alprd/firmware/uplink"
+	"alprd/hal/camera"
+	"alprd/hal/gps"
+	"alprd/ocr"
+)
+
+// Illuminator is the part of the IR illuminator capture drives: a pulse in
+// step with each exposure.
+type Illuminator interface {
+	Strobe(d time.Duration) error
+}
+
+// Config is what the pipeline needs. Zero values take the defaults noted.
+type Config struct {
+	Device, Camera string
+	Firmware       string
+
+	Source    camera.Source
+	Detector  ocr.Detector
+	NewReader func() (ocr.Reader, error) // called once per worker
+	Uplink    uplink.Uplink
+	GPS       gps.Source  // nil: reads carry no position
+	Light     Illuminator // nil: no strobe
+	Strobe    time.Duration
+
+	Workers       int     // default 1
+	Queue         int     // frames between capture and workers; default 4
+	MaxPlates     int     // regions read per frame; default 3
+	MinConfidence float64 // reads below are not published
+	CropQuality   int     // default 85
+	DrainTimeout  time.Duration
+	Log           *slog.Logger
+	// Ready, when set, is called once the camera is open and the readers are
+	// made, before the first frame.
+	Ready func(*Pipeline)
+}
+
+// Stats are the pipeline's counters since Run started.
+type Stats struct {
+	Frames      uint64 // captured
+	Dropped     uint64 // dropped because OCR was behind
+	Processed   uint64 // through detection and reading
+	Regions     uint64 // plate regions read
+	Reads       uint64 // reads produced (confidence and text good enough)
+	Published   uint64 // acknowledged by the broker
+	PublishErrs uint64 // reads given up on at shutdown
+	CameraErrs  uint64 // camera failures (reopened)
+}
+
+// Pipeline runs the stages. Make one with New, start it with Run.
+type Pipeline struct {
+	cfg Config
+	log *slog.Logger
+
+	frames, dropped, processed, regions, reads, published, publishErrs, cameraErrs atomic.Uint64
+	lastFrame                                                                       atomic.Int64 // unix ns
+}
+
+// New checks cfg and returns a pipeline; it does no I/O.
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.Source == nil || cfg.Detector == nil || cfg.NewReader == nil || cfg.Uplink == nil {
+		return nil, errors.New("pipeline: Source, Detector, NewReader and Uplink are required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 4
+	}
+	if cfg.MaxPlates <= 0 {
+		cfg.MaxPlates = 3
+	}
+	if cfg.CropQuality <= 0 {
+		cfg.CropQuality = 85
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{cfg: cfg, log: cfg.Log}, nil
+}
+
+// Stats returns the counters.
+func (p *Pipeline) Stats() Stats {
+	return Stats{
+		Frames: p.frames.Load(), Dropped: p.dropped.Load(), Processed: p.processed.Load(),
+		Regions: p.regions.Load(), Reads: p.reads.Load(), Published: p.published.Load(),
+		PublishErrs: p.publishErrs.Load(), CameraErrs: p.cameraErrs.Load(),
+	}
+}
+
+// LastFrame returns when capture last received a frame (zero before the first).
+func (p *Pipeline) LastFrame() time.Time {
+	ns := p.lastFrame.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// Run opens the camera and the readers and runs until ctx is done or the source
+// ends (a replay that does not loop), then drains. It returns nil after a clean
+// stop, or the error that stopped it.
+func (p *Pipeline) Run(ctx context.Context) error {
+	readers := make([]ocr.Reader, 0, p.cfg.Workers)
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	for range p.cfg.Workers {
+		r, err := p.cfg.NewReader()
+		if err != nil {
+			return fmt.Errorf("pipeline: reader: %w", err)
+		}
+		readers = append(readers, r)
+	}
+	if err := p.cfg.Source.Open(ctx); err != nil {
+		return fmt.Errorf("pipeline: camera: %w", err)
+	}
+	defer p.cfg.Source.Close()
+	if p.cfg.Ready != nil {
+		p.cfg.Ready(p)
+	}
+
+	queue := make(chan camera.Frame, p.cfg.Queue)
+	out := make(chan record.Read, 64)
+	captureErr := make(chan error, 1)
+
+	go func() { captureErr <- p.capture(ctx, queue) }()
+
+	var workers sync.WaitGroup
+	for _, r := range readers {
+		workers.Go(func() { p.work(queue, out, r) })
+	}
+	pubDone := make(chan struct{})
+	go func() { p.publish(ctx, out); close(pubDone) }()
+
+	err := <-captureErr
+	workers.Wait()
+	close(out)
+	<-pubDone
+	return err
+}
+
+// capture reads frames and queues them, dropping the oldest when the workers
+// are behind. It closes queue when it returns.
+func (p *Pipeline) capture(ctx context.Context, queue chan camera.Frame) error {
+	defer close(queue)
+	backoff := 500 * time.Millisecond
+	for {
+		f, err := p.cfg.Source.Next(ctx)
+		switch {
+		case err == nil:
+			backoff = 500 * time.Millisecond
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, io.EOF):
+			p.log.Info("pipeline: camera source ended")
+			return nil
+		case errors.Is(err, camera.ErrLost):
+			p.cameraErrs.Add(1)
+			p.log.Error("pipeline: camera lost, reopening", "err", err, "in", backoff)
+			p.cfg.Source.Close()
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			backoff = min(2*backoff, 10*time.Second)
+			if err := p.cfg.Source.Open(ctx); err != nil {
+				p.log.Error("pipeline: camera reopen failed", "err", err)
+			}
+			continue
+		default:
+			return fmt.Errorf("pipeline: camera: %w", err)
+		}
+		if p.cfg.Light != nil && p.cfg.Strobe > 0 {
+			p.cfg.Light.Strobe(p.cfg.Strobe)
+		}
+		p.frames.Add(1)
+		p.lastFrame.Store(time.Now().UnixNano())
+		select {
+		case queue <- f:
+			continue
+		default:
+		}
+		// Full: drop the oldest. Only capture sends, so a slot is free after.
+		select {
+		case <-queue:
+			p.dropped.Add(1)
+		default:
+		}
+		select {
+		case queue <- f:
+		default:
+			p.dropped.Add(1)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// work detects and reads plates in each frame until queue is closed and empty.
+func (p *Pipeline) work(queue <-chan camera.Frame, out chan<- record.Read, r ocr.Reader) {
+	for f := range queue {
+		start := time.Now()
+		regions := p.cfg.Detector.Detect(f.Gray)
+		if len(regions) > p.cfg.MaxPlates {
+			regions = regions[:p.cfg.MaxPlates]
+		}
+		var fix *gps.Fix
+		if p.cfg.GPS != nil {
+			if pos, ok := p.cfg.GPS.Position(); ok {
+				fix = &pos
+			}
+		}
+		for _, reg := range regions {
+			crop := ocr.Crop(f.Gray, reg.Box)
+			rd, err := r.Read(crop)
+			p.regions.Add(1)
+			if err != nil {
+				p.log.Error("pipeline: read failed", "err", err)
+				continue
+			}
+			if len(rd.Text) < 2 || rd.Confidence < p.cfg.MinConfidence {
+				continue
+			}
+			var jb bytes.Buffer
+			jpeg.Encode(&jb, crop, &jpeg.Options{Quality: p.cfg.CropQuality})
+			p.reads.Add(1)
+			out <- record.Read{
+				V:            record.Version,
+				ID:           record.NewID(),
+				Device:       p.cfg.Device,
+				Camera:       p.cfg.Camera,
+				Time:         record.Millis(f.Time.UTC()),
+				Position:     fix,
+				Plate:        rd.Text,
+				Raw:          rd.Raw,
+				Confidence:   rd.Confidence,
+				Candidates:   rd.Candidates,
+				Box:          record.BoxOf(reg.Box),
+				Crop:         jb.Bytes(),
+				ProcessingMS: float64(time.Since(start).Microseconds()) / 1000,
+				FrameSeq:     f.Seq,
+				Firmware:     p.cfg.Firmware,
+			}
+		}
+		p.processed.Add(1)
+	}
+}
+
+// publish sends reads until out is closed. After ctx is done it keeps going
+// for at most DrainTimeout so that reads already made are not lost.
+func (p *Pipeline) publish(ctx context.Context, out <-chan record.Read) {
+	drainCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(p.cfg.DrainTimeout, cancel)
+		context.AfterFunc(drainCtx, func() { t.Stop() })
+	})
+	defer stop()
+	for rd := range out {
+		b, err := json.Marshal(rd)
+		if err != nil {
+			p.log.Error("pipeline: encode read", "err", err)
+			continue
+		}
+		if err := p.cfg.Uplink.Publish(drainCtx, uplink.Reads, b); err != nil {
+			p.publishErrs.Add(1)
+			p.log.Error("pipeline: read not published", "id", rd.ID, "err", err)
+			continue
+		}
+		p.published.Add(1)
+		p.log.Debug("pipeline: read", "plate", rd.Plate, "confidence", rd.Confidence)
+	}
+}
+

@@ -1,0 +1,273 @@
+package unit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"alprd/firmware/config"
+	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/pipeline"
+	"alprd/firmware/record"
+	"alprd/firmware/uplink"
+	"alprd/hal/pins/pinstest"
+	"alprd/tools/platesynth/synth"
+)
+
+// TestEndToEnd runs the whole unit on the sim board against a real Mosquitto
+// broker: synthesized frames are replayed once, every read arrives at a
+// subscriber with its fields filled, most plates read exactly, the retained
+// state goes online then offline, the illuminator ends off, and no goroutine
+// is left behind.
+func TestEndToEnd(t *testing.T) {
+	broker := mosquittotest.Start(t).Addr
+	frames, truth := synthFrames(t, 8, 7)
+
+	sub := newSubscriber(t, broker, "alpr/v1/test-unit/#")
+	baseline := runtime.NumGoroutine()
+
+	cfg := testConfig(broker, frames)
+	var fake *pinstest.Pins
+	var p *pipeline.Pipeline
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := RunWith(ctx, cfg, testLogger(t), Options{
+		Pins:    func(f *pinstest.Pins) { fake = f },
+		Started: func(pp *pipeline.Pipeline) { p = pp },
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if p == nil || fake == nil {
+		t.Fatal("Started or Pins hook not called")
+	}
+	st := p.Stats()
+	if st.Frames != uint64(len(truth)) {
+		t.Errorf("frames: got %d, want %d", st.Frames, len(truth))
+	}
+	if st.Published != st.Reads || st.PublishErrs != 0 {
+		t.Errorf("published %d of %d reads, %d given up", st.Published, st.Reads, st.PublishErrs)
+	}
+	if fake.Illuminator.Level() {
+		t.Error("illuminator on after Run returned, want off")
+	}
+	if len(fake.Illuminator.History()) < 2 {
+		t.Errorf("illuminator: got %d writes, want strobes", len(fake.Illuminator.History()))
+	}
+	waitGoroutines(t, baseline)
+
+	reads := sub.waitReads(t, int(st.Published))
+	if len(reads) != int(st.Published) {
+		t.Fatalf("subscriber got %d reads, unit published %d", len(reads), st.Published)
+	}
+	correct := map[string]bool{}
+	for _, r := range reads {
+		if r.Device != "test-unit" || r.Camera != "front" || r.Firmware != Version {
+			t.Errorf("read %s: device %q camera %q firmware %q", r.ID, r.Device, r.Camera, r.Firmware)
+		}
+		if r.Position == nil || r.Position.Source != "fixed" || r.Position.Lat != 37.8044 {
+			t.Errorf("read %s: position %+v, want the fixed one", r.ID, r.Position)
+		}
+		if _, err := jpeg.Decode(bytes.NewReader(r.Crop)); err != nil {
+			t.Errorf("read %s: crop: %v", r.ID, err)
+		}
+		if len(r.Candidates) == 0 || r.Candidates[0].Text != r.Plate {
+			t.Errorf("read %s: candidates %+v, want the plate first", r.ID, r.Candidates)
+		}
+		if age := time.Since(time.Time(r.Time)); age < 0 || age > 3*time.Minute {
+			t.Errorf("read %s: time %v", r.ID, time.Time(r.Time))
+		}
+		if want, ok := truth[r.FrameSeq]; ok && r.Plate == want {
+			correct[want] = true
+		}
+	}
+	if len(correct) < len(truth)*6/10 {
+		t.Errorf("read %d of %d plates exactly, want at least 60 %%; reads: %v", len(correct), len(truth), plates(reads))
+	}
+	states := sub.states()
+	if len(states) < 2 || states[0] != "online" || states[len(states)-1] != "offline" {
+		t.Errorf("state messages: got %v, want online ... offline", states)
+	}
+}
+
+// TestNoBroker checks that the unit runs and stops cleanly while the broker
+// is out of reach: reads wait, and are reported unpublished at shutdown.
+func TestNoBroker(t *testing.T) {
+	frames, _ := synthFrames(t, 2, 11)
+	cfg := testConfig("127.0.0.1:1", frames) // nothing listens on port 1
+	cfg.Camera.Loop = true
+	cfg.Camera.FPS = 5
+	baseline := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	var p *pipeline.Pipeline
+	started := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- RunWith(ctx, cfg, testLogger(t), Options{Started: func(pp *pipeline.Pipeline) { p = pp; close(started) }})
+	}()
+	<-started
+	deadline := time.Now().Add(time.Minute)
+	for p.Stats().Reads == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if s := p.Stats(); s.Reads == 0 || s.Published != 0 {
+		t.Errorf("got %d reads, %d published, want some reads and none published", s.Reads, s.Published)
+	}
+	waitGoroutines(t, baseline)
+}
+
+func testConfig(broker, frames string) config.Config {
+	cfg := config.Default()
+	cfg.Device = "test-unit"
+	cfg.Camera.Replay = frames
+	cfg.Camera.Loop = false
+	cfg.Camera.Queue = 64 // keep every frame: the test counts them
+	cfg.GPS = config.GPS{Mode: "fixed", Lat: 37.8044, Lon: -122.2712, AccuracyM: 5, Baud: 9600}
+	cfg.MQTT.Broker = "tcp://" + broker
+	cfg.MQTT.Timeout.Duration = 5 * time.Second
+	cfg.OCR.MinConfidence = 0
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// synthFrames writes n synthesized day frames and returns their folder and
+// the plate of each frame by its replay sequence number (name order).
+func synthFrames(t testing.TB, n int, seed uint64) (string, map[uint64]string) {
+	t.Helper()
+	opts := synth.DefaultOptions()
+	opts.Seed = seed
+	opts.MinPlateWidth, opts.MaxPlateWidth = 150, 240
+	opts.IR = 0
+	g, err := synth.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	truth := map[uint64]string{}
+	var samples []synth.Sample
+	for i := range n {
+		s := g.Next()
+		samples = append(samples, s)
+		truth[uint64(i+1)] = s.Plate
+	}
+	if err := synth.WriteEndToEnd(dir, samples...); err != nil {
+		t.Fatal(err)
+	}
+	return dir, truth
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func plates(reads []record.Read) []string {
+	var out []string
+	for _, r := range reads {
+		out = append(out, fmt.Sprintf("%d:%s", r.FrameSeq, r.Plate))
+	}
+	return out
+}
+
+// waitGoroutines fails the test when more goroutines than baseline are still
+// running 10 s after the unit stopped.
+func waitGoroutines(t testing.TB, baseline int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("goroutines: got %d after shutdown, want at most %d\n%s", runtime.NumGoroutine(), baseline, buf)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type subscriber struct {
+	c  paho.Client
+	mu sync.Mutex
+	rs []record.Read
+	st []string
+}
+
+func newSubscriber(t testing.TB, broker, filter string) *subscriber {
+	t.Helper()
+	s := &subscriber{}
+	s.c = paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("test-hq").SetOrderMatters(true))
+	if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscriber connect: %v", tok.Error())
+	}
+	tok := s.c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		switch {
+		case strings.HasSuffix(m.Topic(), "/"+uplink.Reads):
+			r, err := record.Decode(m.Payload())
+			if err != nil {
+				t.Errorf("read: %v", err)
+				return
+			}
+			s.rs = append(s.rs, r)
+		case strings.HasSuffix(m.Topic(), "/"+uplink.State):
+			var sm uplink.StateMessage
+			json.Unmarshal(m.Payload(), &sm)
+			s.st = append(s.st, sm.State)
+		}
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	t.Cleanup(func() { s.c.Disconnect(50) })
+	return s
+}
+
+// waitReads waits up to 10 s for n reads.
+func (s *subscriber) waitReads(t testing.TB, n int) []record.Read {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		got := len(s.rs)
+		s.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // a straggler beyond n would show
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]record.Read(nil), s.rs...)
+}
+
+func (s *subscriber) states() []string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		st := append([]string(nil), s.st...)
+		s.mu.Unlock()
+		if (len(st) > 0 && st[len(st)-1] == "offline") || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
