@@ -68,6 +68,8 @@ type OCR struct {
 	Tessdata      string  `json:"tessdata"`       // tessdata folder; empty = Tesseract's default
 	MinConfidence float64 `json:"min_confidence"` // reads below this (0..100) are not sent
 	MaxPlates     int     `json:"max_plates"`     // regions read per frame at most
+	MinChars      int     `json:"min_chars"`      // readings with fewer characters are not plates
+	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (US: 8)
 	MinPlateWidth int     `json:"min_plate_width"`
 	CropQuality   int     `json:"crop_quality"` // JPEG quality of the plate crop in reads
 }
@@ -119,6 +121,8 @@ func Default() Config {
 			Language:      "eng",
 			MinConfidence: 50,
 			MaxPlates:     3,
+			MinChars:      2,
+			MaxChars:      8,
 			MinPlateWidth: 60,
 			CropQuality:   85,
 		},

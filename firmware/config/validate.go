@@ -83,6 +83,8 @@ func (c Config) Validate() error {
 	}
 	floatIn("ocr.min_confidence", c.OCR.MinConfidence, 0, 100)
 	intIn("ocr.max_plates", c.OCR.MaxPlates, 1, 16)
+	intIn("ocr.min_chars", c.OCR.MinChars, 1, 12)
+	intIn("ocr.max_chars", c.OCR.MaxChars, max(c.OCR.MinChars, 1), 16)
 	intIn("ocr.min_plate_width", c.OCR.MinPlateWidth, 20, 2000)
 	intIn("ocr.crop_quality", c.OCR.CropQuality, 1, 100)
 

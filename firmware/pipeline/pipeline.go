@@ -56,6 +56,8 @@ type Config struct {
 	Queue         int     // frames between capture and workers; default 4
 	MaxPlates     int     // regions read per frame; default 3
 	MinConfidence float64 // reads below are not published
+	MinChars      int     // readings shorter are not plates; default 2
+	MaxChars      int     // readings longer are not plates; default 8
 	CropQuality   int     // default 85
 	DrainTimeout  time.Duration
 	Log           *slog.Logger
@@ -82,7 +84,7 @@ type Pipeline struct {
 	log *slog.Logger
 
 	frames, dropped, processed, regions, reads, published, publishErrs, cameraErrs atomic.Uint64
-	lastFrame                                                                       atomic.Int64 // unix ns
+	lastFrame                                                                      atomic.Int64 // unix ns
 }
 
 // New checks cfg and returns a pipeline; it does no I/O.
@@ -98,6 +100,12 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.MaxPlates <= 0 {
 		cfg.MaxPlates = 3
+	}
+	if cfg.MinChars <= 0 {
+		cfg.MinChars = 2
+	}
+	if cfg.MaxChars <= 0 {
+		cfg.MaxChars = 8
 	}
 	if cfg.CropQuality <= 0 {
 		cfg.CropQuality = 85
@@ -154,7 +162,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		p.cfg.Ready(p)
 	}
 
-	queue := make(chan camera.Frame, p.cfg.Queue)
+	queue := make(chan queued, p.cfg.Queue)
 	out := make(chan record.Read, 64)
 	captureErr := make(chan error, 1)
 
@@ -176,7 +184,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // capture reads frames and queues them, dropping the oldest when the workers
 // are behind. It closes queue when it returns.
-func (p *Pipeline) capture(ctx context.Context, queue chan camera.Frame) error {
+func (p *Pipeline) capture(ctx context.Context, queue chan queued) error {
 	defer close(queue)
 	backoff := 500 * time.Millisecond
 	for {
@@ -193,12 +201,22 @@ func (p *Pipeline) capture(ctx context.Context, queue chan camera.Frame) error {
 			p.cameraErrs.Add(1)
 			p.log.Error("pipeline: camera lost, reopening", "err", err, "in", backoff)
 			p.cfg.Source.Close()
-			if !sleep(ctx, backoff) {
-				return nil
-			}
-			backoff = min(2*backoff, 10*time.Second)
-			if err := p.cfg.Source.Open(ctx); err != nil {
-				p.log.Error("pipeline: camera reopen failed", "err", err)
+			// Keep trying: a camera that re-enumerates after a reset may not
+			// be back at the first attempt. A camera gone for good stalls the
+			// frames, and the watchdog restarts the unit.
+			for {
+				if !sleep(ctx, backoff) {
+					return nil
+				}
+				backoff = min(2*backoff, 10*time.Second)
+				err := p.cfg.Source.Open(ctx)
+				if err == nil {
+					break
+				}
+				if ctx.Err() != nil {
+					return nil
+				}
+				p.log.Error("pipeline: camera reopen failed", "err", err, "in", backoff)
 			}
 			continue
 		default:
@@ -209,8 +227,16 @@ func (p *Pipeline) capture(ctx context.Context, queue chan camera.Frame) error {
 		}
 		p.frames.Add(1)
 		p.lastFrame.Store(time.Now().UnixNano())
+		// The position is taken now, not when a worker gets to the frame:
+		// a read says where the unit was when the frame was captured.
+		q := queued{Frame: f}
+		if p.cfg.GPS != nil {
+			if pos, ok := p.cfg.GPS.Position(); ok {
+				q.fix = &pos
+			}
+		}
 		select {
-		case queue <- f:
+		case queue <- q:
 			continue
 		default:
 		}
@@ -221,11 +247,17 @@ func (p *Pipeline) capture(ctx context.Context, queue chan camera.Frame) error {
 		default:
 		}
 		select {
-		case queue <- f:
+		case queue <- q:
 		default:
 			p.dropped.Add(1)
 		}
 	}
+}
+
+// queued is a frame waiting for a worker, with the position at its capture.
+type queued struct {
+	camera.Frame
+	fix *gps.Fix // nil: no fix
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -240,19 +272,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // work detects and reads plates in each frame until queue is closed and empty.
-func (p *Pipeline) work(queue <-chan camera.Frame, out chan<- record.Read, r ocr.Reader) {
+func (p *Pipeline) work(queue <-chan queued, out chan<- record.Read, r ocr.Reader) {
 	for f := range queue {
 		start := time.Now()
 		regions := p.cfg.Detector.Detect(f.Gray)
 		if len(regions) > p.cfg.MaxPlates {
 			regions = regions[:p.cfg.MaxPlates]
 		}
-		var fix *gps.Fix
-		if p.cfg.GPS != nil {
-			if pos, ok := p.cfg.GPS.Position(); ok {
-				fix = &pos
-			}
-		}
+		fix := f.fix
 		for _, reg := range regions {
 			crop := ocr.Crop(f.Gray, reg.Box)
 			rd, err := r.Read(crop)
@@ -261,7 +288,7 @@ func (p *Pipeline) work(queue <-chan camera.Frame, out chan<- record.Read, r ocr
 				p.log.Error("pipeline: read failed", "err", err)
 				continue
 			}
-			if len(rd.Text) < 2 || rd.Confidence < p.cfg.MinConfidence {
+			if n := len(rd.Text); n < p.cfg.MinChars || n > p.cfg.MaxChars || rd.Confidence < p.cfg.MinConfidence {
 				continue
 			}
 			var jb bytes.Buffer
@@ -314,4 +341,3 @@ func (p *Pipeline) publish(ctx context.Context, out <-chan record.Read) {
 		p.log.Debug("pipeline: read", "plate", rd.Plate, "confidence", rd.Confidence)
 	}
 }
-

@@ -136,6 +136,8 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		Queue:         cfg.Camera.Queue,
 		MaxPlates:     cfg.OCR.MaxPlates,
 		MinConfidence: cfg.OCR.MinConfidence,
+		MinChars:      cfg.OCR.MinChars,
+		MaxChars:      cfg.OCR.MaxChars,
 		CropQuality:   cfg.OCR.CropQuality,
 		Log:           log,
 		Ready: func(p *pipeline.Pipeline) {
@@ -155,7 +157,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	err = p.Run(ctx)
 	notify.Stopping()
 	s := p.Stats()
-	log.Info("alprd stopping", "frames", s.Frames, "dropped", s.Dropped, "reads", s.Reads, "published", s.Published, "unpublished", s.PublishErrs)
+	log.Info("alprd stopping", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "published", s.Published, "unpublished", s.PublishErrs)
 	if herr := hw.Halt(); herr != nil {
 		log.Error("halt", "err", herr)
 	}
