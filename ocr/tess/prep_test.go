@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"alprd/ocr/internal/plateimg"
+	"alprd/tools/platesynth/synth"
 )
 
 // hocrSample is the shape of Tesseract 5's hOCR with hocr_char_boxes=1 and
@@ -115,10 +115,8 @@ func TestReading(t *testing.T) {
 }
 
 func TestPrepare(t *testing.T) {
-	p := plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: 240, Border: true}
-	dark := p.Render()
-	p.Paper, p.Ink = 30, 220
-	light := p.Render()
+	dark := plate(t, "us-ca", "7ABC123", 240, false, synth.GoBold)
+	light := invert(plate(t, "us-ca", "7ABC123", 240, false, synth.GoBold))
 	for name, img := range map[string]*image.Gray{"dark-on-light": dark, "light-on-dark": light} {
 		t.Run(name, func(t *testing.T) {
 			var pr prep
@@ -161,7 +159,7 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 	var pr prep
-	if pr.prepare(plateimg.Flat(100, 50, 128), 48, false) {
+	if pr.prepare(flat(100, 50, 128), 48, false) {
 		t.Error("flat crop accepted")
 	}
 	if pr.prepare(image.NewGray(image.Rect(0, 0, 5, 100)), 48, false) {

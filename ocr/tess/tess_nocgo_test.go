@@ -5,8 +5,6 @@ package tess
 import (
 	"errors"
 	"testing"
-
-	"alprd/ocr/internal/plateimg"
 )
 
 func TestNoCgo(t *testing.T) {
@@ -14,7 +12,7 @@ func TestNoCgo(t *testing.T) {
 	if err := r.Open(); !errors.Is(err, ErrNoCgo) {
 		t.Errorf("Open = %v, want ErrNoCgo", err)
 	}
-	if _, err := r.Read(plateimg.Flat(100, 50, 0)); !errors.Is(err, ErrNoCgo) {
+	if _, err := r.Read(flat(100, 50, 0)); !errors.Is(err, ErrNoCgo) {
 		t.Errorf("Read = %v, want ErrNoCgo", err)
 	}
 	if err := r.Close(); err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"alprd/ocr"
 	"alprd/ocr/detect"
-	"alprd/ocr/internal/plateimg"
+	"alprd/tools/platesynth/synth"
 )
 
 func openReader(t testing.TB, cfg Config) *Reader {
@@ -34,29 +34,34 @@ func TestVersion(t *testing.T) {
 func TestReadPlates(t *testing.T) {
 	r := openReader(t, Config{})
 	tests := []struct {
-		name  string
-		plate plateimg.Plate
+		name, format, text string
+		width              int
+		ir, light          bool // IR look; light characters on a dark plate
+		tf                 synth.Typeface
 	}{
-		{"plain", plateimg.Plate{Text: "7ABC123", Width: 240}},
-		{"border-header", plateimg.Plate{Text: "8XYZ456", Header: "CALIFORNIA", Width: 240, Border: true}},
-		{"small", plateimg.Plate{Text: "4KLM902", Width: 120, Border: true}},
-		{"large", plateimg.Plate{Text: "6TRW318", Header: "TEXAS", Width: 400, Border: true}},
-		{"light-on-dark", plateimg.Plate{Text: "3HJN775", Width: 200, Paper: 30, Ink: 220}},
-		{"short", plateimg.Plate{Text: "EPX52", Width: 200, Border: true}},
-		{"mono", plateimg.Plate{Text: "9QVD064", Width: 240, Font: plateimg.GoMonoBold()}},
+		{"ca", "us-ca", "7ABC123", 240, false, false, synth.GoBold},
+		{"ny-ir", "us-ny", "XYZ4567", 240, true, false, synth.GoBold},
+		{"small", "us-wa", "KLM9025", 120, false, false, synth.GoBold},
+		{"large", "us-tx", "TRW3186", 400, false, false, synth.GoBold},
+		{"fl", "us-fl", "HJNP77", 200, false, false, synth.GoBold},
+		{"light-on-dark", "us-ca", "3HJN775", 200, false, true, synth.GoBold},
+		{"short", "us-tx", "EPX52", 200, false, false, synth.GoBold},
+		{"mono", "us-ny", "9QVD064", 240, false, false, synth.GoMonoBold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			img := tt.plate.Render()
-			plateimg.Blur(img, 1)
-			plateimg.Noise(img, 5, 1)
+			img := plate(t, tt.format, tt.text, tt.width, tt.ir, tt.tf)
+			if tt.light {
+				invert(img)
+			}
+			img = soften(img, 5, 1)
 			rd, err := r.Read(img)
 			if err != nil {
 				t.Fatalf("Read: %v", err)
 			}
 			t.Logf("raw %q conf %.1f candidates %v", rd.Raw, rd.Confidence, rd.Candidates)
-			if rd.Text != tt.plate.Text {
-				t.Errorf("Text = %q, want %q", rd.Text, tt.plate.Text)
+			if rd.Text != tt.text {
+				t.Errorf("Text = %q, want %q", rd.Text, tt.text)
 			}
 			checkReading(t, rd)
 		})
@@ -101,31 +106,30 @@ func checkReading(t *testing.T, rd ocr.Reading) {
 	}
 }
 
-// A crop that the detector cut from a frame reads too.
+// A crop around the plate of a synthesized frame reads too.
 func TestReadSubImage(t *testing.T) {
 	r := openReader(t, Config{})
-	p := plateimg.Plate{Text: "2DEF345", Header: "NEVADA", Width: 180, Border: true}
-	fr := plateimg.Day(1280, 720, p, 600, 400, 4)
-	box := fr.Plate.Inset(-8)
-	rd, err := r.Read(fr.Img.SubImage(box).(*image.Gray))
+	img, s := frame(t, 180, false, 4)
+	box := s.Box.Inset(-8)
+	rd, err := r.Read(img.SubImage(box).(*image.Gray))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd.Text != p.Text {
-		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, p.Text, rd.Raw)
+	if rd.Text != s.Plate {
+		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, s.Plate, rd.Raw)
 	}
 	checkReading(t, rd)
 }
 
 func TestReadBinarize(t *testing.T) {
 	r := openReader(t, Config{Binarize: true})
-	p := plateimg.Plate{Text: "5MNP204", Width: 200, Border: true}
-	rd, err := r.Read(p.Render())
+	const text = "5MNP204"
+	rd, err := r.Read(plate(t, "us-ca", text, 200, false, synth.GoBold))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd.Text != p.Text {
-		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, p.Text, rd.Raw)
+	if rd.Text != text {
+		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, text, rd.Raw)
 	}
 }
 
@@ -135,7 +139,7 @@ func TestReadUnreadable(t *testing.T) {
 		"nil":   nil,
 		"empty": image.NewGray(image.Rect(0, 0, 0, 0)),
 		"tiny":  image.NewGray(image.Rect(0, 0, 3, 2)),
-		"flat":  plateimg.Flat(200, 100, 200),
+		"flat":  flat(200, 100, 200),
 	} {
 		rd, err := r.Read(img)
 		if err != nil {
@@ -146,7 +150,7 @@ func TestReadUnreadable(t *testing.T) {
 		}
 	}
 	// Noise may read as something, but must not fail.
-	rd, err := r.Read(plateimg.Random(200, 100, 1))
+	rd, err := r.Read(noise(200, 100, 1))
 	if err != nil {
 		t.Errorf("noise: %v", err)
 	}
@@ -155,7 +159,7 @@ func TestReadUnreadable(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	r := New(Config{})
-	if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+	if _, err := r.Read(flat(100, 50, 0)); err == nil {
 		t.Error("Read before Open: no error")
 	}
 	if err := r.Open(); err != nil {
@@ -170,7 +174,7 @@ func TestLifecycle(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+	if _, err := r.Read(flat(100, 50, 0)); err == nil {
 		t.Error("Read after Close: no error")
 	}
 	// Reopen works.
@@ -178,8 +182,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer r.Close()
-	p := plateimg.Plate{Text: "7ABC123", Width: 200}
-	if rd, err := r.Read(p.Render()); err != nil || rd.Text != p.Text {
+	if rd, err := r.Read(plate(t, "us-ca", "7ABC123", 200, false, synth.GoBold)); err != nil || rd.Text != "7ABC123" {
 		t.Errorf("after reopen: %q, %v", rd.Text, err)
 	}
 }
@@ -210,7 +213,7 @@ func TestOpenErrors(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if _, err := r.Read(plateimg.Flat(100, 50, 0)); err == nil {
+			if _, err := r.Read(flat(100, 50, 0)); err == nil {
 				t.Error("Read after failed Open: no error")
 			}
 			if err := r.Close(); err != nil {
@@ -236,8 +239,7 @@ func dataDir(t *testing.T) string {
 
 func TestExplicitTessdata(t *testing.T) {
 	r := openReader(t, Config{TessdataPrefix: dataDir(t)})
-	p := plateimg.Plate{Text: "7ABC123", Width: 200}
-	if rd, err := r.Read(p.Render()); err != nil || rd.Text != p.Text {
+	if rd, err := r.Read(plate(t, "us-ca", "7ABC123", 200, false, synth.GoBold)); err != nil || rd.Text != "7ABC123" {
 		t.Errorf("got %q, %v", rd.Text, err)
 	}
 }
@@ -245,8 +247,12 @@ func TestExplicitTessdata(t *testing.T) {
 // Readers on several goroutines, one each, opened concurrently.
 func TestReadersInParallel(t *testing.T) {
 	texts := []string{"7ABC123", "8XYZ456", "4KLM902"}
+	imgs := make([]*image.Gray, len(texts))
+	for i, txt := range texts {
+		imgs[i] = plate(t, "us-ca", txt, 200, false, synth.GoBold) // t is not for other goroutines
+	}
 	errs := make(chan error, len(texts))
-	for _, txt := range texts {
+	for i, txt := range texts {
 		go func() {
 			r := New(Config{})
 			if err := r.Open(); err != nil {
@@ -254,7 +260,7 @@ func TestReadersInParallel(t *testing.T) {
 				return
 			}
 			defer r.Close()
-			img := plateimg.Plate{Text: txt, Width: 200, Border: true}.Render()
+			img := imgs[i]
 			for i := 0; i < 3; i++ {
 				rd, err := r.Read(img)
 				if err != nil {
@@ -282,8 +288,7 @@ func (m *mismatch) Error() string { return "got " + m.got + ", want " + m.want }
 
 func BenchmarkRead(b *testing.B) {
 	r := openReader(b, Config{})
-	img := plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: 200, Border: true}.Render()
-	plateimg.Blur(img, 1)
+	img := soften(plate(b, "us-ca", "7ABC123", 200, false, synth.GoBold), 0, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -299,32 +304,34 @@ func TestDetectThenRead(t *testing.T) {
 	r := openReader(t, Config{})
 	d := detect.New(detect.Options{})
 	tests := []struct {
-		name  string
-		frame plateimg.Frame
-		text  string
+		name   string
+		plateW int
+		ir     bool
+		seed   uint64
 	}{
-		{"day", plateimg.Day(1280, 720, plateimg.Plate{Text: "7ABC123", Header: "CALIFORNIA", Width: 200, Border: true}, 640, 420, 11), "7ABC123"},
-		{"ir", plateimg.IR(1280, 720, plateimg.Plate{Text: "4KLM902", Header: "OREGON", Width: 160, Border: true}, 500, 380, 12), "4KLM902"},
+		{"day", 200, false, 11},
+		{"ir", 160, true, 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := d.Detect(tt.frame.Img)
+			img, s := frame(t, tt.plateW, tt.ir, tt.seed)
+			rs := d.Detect(img)
 			var got []string
 			for i, reg := range rs {
 				if i == 3 {
 					break
 				}
-				rd, err := r.Read(ocr.Crop(tt.frame.Img, reg.Box))
+				rd, err := r.Read(ocr.Crop(img, reg.Box))
 				if err != nil {
 					t.Fatal(err)
 				}
 				checkReading(t, rd)
-				if rd.Text == tt.text {
+				if rd.Text == s.Plate {
 					return
 				}
 				got = append(got, rd.Text)
 			}
-			t.Errorf("no region read %q; read %q from %v", tt.text, got, rs)
+			t.Errorf("no region read %q (plate %v); read %q from %v", s.Plate, s.Box, got, rs)
 		})
 	}
 }

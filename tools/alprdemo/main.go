@@ -162,8 +162,8 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 }
 
 type stats struct {
-	truth map[string]bool // plates present in the frames
-	mu    sync.Mutex
+	truth          map[string]bool // plates present in the frames
+	mu             sync.Mutex
 	reads, correct int
 	distinct       map[string]bool
 }

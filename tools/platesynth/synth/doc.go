@@ -7,8 +7,8 @@
 // synthetic street scene, then blurred, noised and given glare. A fraction
 // of the frames get the infrared night look: grey, dark surroundings, a
 // bright retro-reflective plate with dark characters. Each frame also has a
-// burnt-in camera timestamp and sometimes a bumper sticker: text that is not
-// a plate.
+// burnt-in camera timestamp (unless Options.NoTimestamp) and sometimes a
+// bumper sticker: text that is not a plate.
 //
 // Everything is a function of Options (including Seed):
 //
@@ -16,6 +16,7 @@
 //	s := g.Next()      // s.Frame (1280x720), s.Plate "7ABC123", s.Box, s.Quad
 //	c := g.NextCrop()  // the next sample, cropped around its plate
 //	img, err := synth.RenderPlate("us-ca", "7ABC123", 240, false) // a flat plate
+//	gray := synth.Gray(img) // the luma plane, as plate detection sees it
 //	err = synth.WriteDataset("out", synth.LayoutEndToEnd, 100, g)
 //
 // Rendering a 1280x720 frame takes about 30 ms on one core. With the default

@@ -7,9 +7,12 @@ import (
 	"math"
 	"sync"
 
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gobolditalic"
 	"golang.org/x/image/font/gofont/gomonobold"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
 )
 
@@ -52,7 +55,8 @@ type maskKey struct {
 
 var (
 	fontMu    sync.Mutex
-	fontCache [numFonts]*ttFont
+	fontCache [numFonts]*sfnt.Font
+	fontBuf   sfnt.Buffer // guarded by fontMu
 	maskCache = map[maskKey]*textMask{}
 )
 
@@ -76,36 +80,73 @@ func getMaskSized(f fontID, text string, size int) *textMask {
 	if m, ok := maskCache[k]; ok {
 		return m
 	}
-	if fontCache[f] == nil {
-		ft, err := parseTTF(fontTTF[f])
-		if err != nil {
-			panic(fmt.Sprintf("synth: parsing embedded font: %v", err)) // embedded data; cannot happen
+	m, err := rasterize(f, text, size)
+	if err != nil {
+		panic(fmt.Sprintf("synth: rendering %q: %v", text, err)) // embedded fonts; cannot happen
+	}
+	maskCache[k] = m
+	return m
+}
+
+// rasterize draws text in font f at an em size of size pixels (no hinting)
+// and measures its ink. The caller holds fontMu.
+func rasterize(f fontID, text string, size int) (*textMask, error) {
+	ft := fontCache[f]
+	if ft == nil {
+		var err error
+		if ft, err = sfnt.Parse(fontTTF[f]); err != nil {
+			return nil, err
 		}
 		fontCache[f] = ft
 	}
-	ft := fontCache[f]
-	s := float64(size) / ft.unitsPerEm
-	pad := 4.0
-	var adv float64
-	for _, r := range text {
-		adv += ft.advance(ft.glyphIndex(r))
+	b := &fontBuf
+	ppem := fixed.I(size)
+	met, err := ft.Metrics(b, ppem, font.HintingNone)
+	if err != nil {
+		return nil, err
 	}
-	w := int(math.Ceil(adv*s+2*pad)) + size/4 // italics overhang
-	h := int(math.Ceil((ft.ascent+ft.descent)*s + 2*pad))
-	base := pad + ft.ascent*s
-	ras := vector.NewRasterizer(w, h)
-	x := pad
-	for _, r := range text {
-		g := ft.glyphIndex(r)
-		for _, c := range ft.contours(g, 0) {
-			addContour(ras, c, x, base, s)
+	// Glyph indices and pen positions (pixels from the left pad).
+	type placed struct {
+		g sfnt.GlyphIndex
+		x float64
+	}
+	var glyphs []placed
+	var pen fixed.Int26_6
+	prev := sfnt.GlyphIndex(0)
+	for i, r := range []rune(text) {
+		g, err := ft.GlyphIndex(b, r)
+		if err != nil {
+			return nil, err
 		}
-		x += ft.advance(g) * s
+		if i > 0 {
+			if k, err := ft.Kern(b, prev, g, ppem, font.HintingNone); err == nil {
+				pen += k
+			} // no kerning data (the Go fonts have none): ErrNotFound
+		}
+		glyphs = append(glyphs, placed{g, fx(pen)})
+		adv, err := ft.GlyphAdvance(b, g, ppem, font.HintingNone)
+		if err != nil {
+			return nil, err
+		}
+		pen += adv
+		prev = g
+	}
+	const pad = 4.0
+	w := int(math.Ceil(fx(pen)+2*pad)) + size/4 // italics overhang
+	h := int(math.Ceil(fx(met.Ascent+met.Descent) + 2*pad))
+	base := pad + fx(met.Ascent)
+	ras := vector.NewRasterizer(w, h)
+	for _, p := range glyphs {
+		segs, err := ft.LoadGlyph(b, p.g, ppem, nil)
+		if err != nil {
+			return nil, err
+		}
+		addSegments(ras, segs, pad+p.x, base)
 	}
 	a := image.NewAlpha(image.Rect(0, 0, w, h))
 	ras.Draw(a, a.Bounds(), image.Opaque, image.Point{})
 	bl := int(math.Round(base))
-	m := &textMask{a: a, inkX0: w, inkX1: 0, baseline: bl, capTop: bl - int(math.Round(ft.capHeight*s))}
+	m := &textMask{a: a, inkX0: w, inkX1: 0, baseline: bl, capTop: bl - int(math.Round(fx(met.CapHeight)))}
 	for y := 0; y < h; y++ {
 		row := a.Pix[y*a.Stride : y*a.Stride+w]
 		for x, v := range row {
@@ -118,58 +159,32 @@ func getMaskSized(f fontID, text string, size int) *textMask {
 	if m.inkX1 <= m.inkX0 { // blank text
 		m.inkX0, m.inkX1 = 0, 1
 	}
-	maskCache[k] = m
-	return m
+	return m, nil
 }
 
-// addContour adds one closed TrueType contour (quadratic B-spline, font
-// units, y up) to the rasterizer, placed at origin ox, baseline oy, scaled
-// by s pixels per unit.
-func addContour(ras *vector.Rasterizer, pts []ttPoint, ox, oy, s float64) {
-	n := len(pts)
-	if n == 0 {
-		return
-	}
-	pt := func(p ttPoint) (float32, float32) { return float32(ox + p.x*s), float32(oy - p.y*s) }
-	mid := func(a, b ttPoint) ttPoint { return ttPoint{(a.x + b.x) / 2, (a.y + b.y) / 2, true} }
-	var start ttPoint
-	seq := pts
-	switch {
-	case pts[0].onCurve:
-		start, seq = pts[0], pts[1:]
-	case pts[n-1].onCurve:
-		start, seq = pts[n-1], pts[:n-1]
-	default:
-		start = mid(pts[n-1], pts[0])
-	}
-	ras.MoveTo(pt(start))
-	var ctrl *ttPoint
-	for i := range seq {
-		p := seq[i]
-		if p.onCurve {
-			if ctrl != nil {
-				cx, cy := pt(*ctrl)
-				x, y := pt(p)
-				ras.QuadTo(cx, cy, x, y)
-				ctrl = nil
-			} else {
-				ras.LineTo(pt(p))
-			}
-			continue
+// fx converts a 26.6 fixed-point length to float64 pixels.
+func fx(v fixed.Int26_6) float64 { return float64(v) / 64 }
+
+// addSegments adds a glyph outline (pixels, y down, origin on the baseline)
+// to the rasterizer with its origin at ox, oy.
+func addSegments(ras *vector.Rasterizer, segs sfnt.Segments, ox, oy float64) {
+	pt := func(p fixed.Point26_6) (float32, float32) { return float32(ox + fx(p.X)), float32(oy + fx(p.Y)) }
+	for _, s := range segs {
+		switch s.Op {
+		case sfnt.SegmentOpMoveTo:
+			ras.MoveTo(pt(s.Args[0]))
+		case sfnt.SegmentOpLineTo:
+			ras.LineTo(pt(s.Args[0]))
+		case sfnt.SegmentOpQuadTo:
+			bx, by := pt(s.Args[0])
+			cx, cy := pt(s.Args[1])
+			ras.QuadTo(bx, by, cx, cy)
+		case sfnt.SegmentOpCubeTo:
+			bx, by := pt(s.Args[0])
+			cx, cy := pt(s.Args[1])
+			dx, dy := pt(s.Args[2])
+			ras.CubeTo(bx, by, cx, cy, dx, dy)
 		}
-		if ctrl != nil {
-			cx, cy := pt(*ctrl)
-			x, y := pt(mid(*ctrl, p))
-			ras.QuadTo(cx, cy, x, y)
-		}
-		ctrl = &seq[i]
-	}
-	if ctrl != nil {
-		cx, cy := pt(*ctrl)
-		x, y := pt(start)
-		ras.QuadTo(cx, cy, x, y)
-	} else {
-		ras.LineTo(pt(start))
 	}
 	ras.ClosePath()
 }

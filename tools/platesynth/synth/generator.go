@@ -29,6 +29,11 @@ type Options struct {
 	Noise       float64 // Gaussian sensor noise of up to ~24 levels sigma
 	Glare       float64 // chance and brightness of a glare spot on or near the plate
 	Perspective float64 // up to ±30° yaw, ±20° pitch, ±8° roll
+
+	// NoTimestamp leaves out the burnt-in camera timestamp (bright text in
+	// the top-left corner), as on a camera with the overlay off. Nothing
+	// else in the frame changes: plates still keep below its band.
+	NoTimestamp bool
 }
 
 // DefaultOptions returns moderate settings: 1280x720 frames, plates 80 to
@@ -199,7 +204,7 @@ func (g *Generator) render(i int) Sample {
 	// Render the flat plate at about twice the size it appears, then warp
 	// it with 2x2 supersampling.
 	edge := max(math.Hypot(q[1].X-q[0].X, q[1].Y-q[0].Y), math.Hypot(q[2].X-q[3].X, q[2].Y-q[3].Y))
-	plate := renderPlate(f, text, int(min(max(2*edge, 64), 2048)), ir)
+	plate := renderPlate(f, text, int(min(max(2*edge, 64), 2048)), ir, mainFont)
 	warpOnto(img, plate, q)
 
 	// Camera effects. All their random values are drawn whatever the
@@ -227,7 +232,9 @@ func (g *Generator) render(i int) Sample {
 		sigma *= 1.3 // IR frames are darker and noisier
 	}
 	addNoise(img, r, sigma, ir)
-	drawTimestamp(img, r)
+	if !o.NoTimestamp {
+		drawTimestamp(img, r) // last: it draws from r
+	}
 
 	s := Sample{
 		Name:   fmt.Sprintf("synth-%04d.jpg", i),

@@ -42,6 +42,30 @@ const plateAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 // "ABC 1234"), otherwise they are set in one run. Glyphs are condensed
 // horizontally as needed to fit.
 func RenderPlate(format, text string, width int, ir bool) (*image.RGBA, error) {
+	return RenderPlateFace(format, text, width, ir, GoBold)
+}
+
+// Typeface is the font of a plate's main characters.
+type Typeface int
+
+const (
+	GoBold     Typeface = iota // Go Bold, a sans serif like most plate fonts; what the generator uses
+	GoMonoBold                 // Go Mono Bold: fixed width, slab serifs
+)
+
+// RenderPlateFace is RenderPlate with the main characters set in typeface tf
+// instead of Go Bold, to test OCR on a second letter shape. The header and
+// footer lines are unchanged.
+func RenderPlateFace(format, text string, width int, ir bool, tf Typeface) (*image.RGBA, error) {
+	var font fontID
+	switch tf {
+	case GoBold:
+		font = fontBold
+	case GoMonoBold:
+		font = fontMonoBold
+	default:
+		return nil, fmt.Errorf("unknown typeface %d", tf)
+	}
 	f, err := lookupFormat(format)
 	if err != nil {
 		return nil, err
@@ -57,7 +81,7 @@ func RenderPlate(format, text string, width int, ir bool) (*image.RGBA, error) {
 	if width < 16 || width > 4096 {
 		return nil, fmt.Errorf("plate width %d: want 16 to 4096 pixels", width)
 	}
-	return renderPlate(f, text, width, ir), nil
+	return renderPlate(f, text, width, ir, font), nil
 }
 
 // plateColors are the inks of one rendering (day or IR).
@@ -90,7 +114,8 @@ func luma(c color.RGBA) float64 {
 	return 0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B)
 }
 
-func renderPlate(f *plateFormat, text string, width int, ir bool) *image.RGBA {
+// renderPlate draws the plate with its main characters in font mf.
+func renderPlate(f *plateFormat, text string, width int, ir bool, mf fontID) *image.RGBA {
 	W := float64(width)
 	H := W / 2
 	img := image.NewRGBA(image.Rect(0, 0, width, int(math.Round(H))))
@@ -131,12 +156,12 @@ func renderPlate(f *plateFormat, text string, width int, ir bool) *image.RGBA {
 	}
 	top, bot := charTop*H, charBottom*H
 	capH := bot - top
-	sy := capH / getMask(mainFont, "0").capHeight()
+	sy := capH / getMask(mf, "0").capHeight()
 	gap, group := charGap*capH, groupGap*capH
 	gaps := gap*float64(len(text)-1) + (group-gap)*float64(strings.Count(layout, " "))
 	var inkW float64
 	for k := 0; k < len(text); k++ {
-		inkW += getMask(mainFont, text[k:k+1]).inkWidth() * sy
+		inkW += getMask(mf, text[k:k+1]).inkWidth() * sy
 	}
 	condense := min(1, (charSpan*W-gaps)/inkW)
 	x := W/2 - (inkW*condense+gaps)/2
@@ -146,7 +171,7 @@ func renderPlate(f *plateFormat, text string, width int, ir bool) *image.RGBA {
 			x += group - gap
 			continue
 		}
-		m := getMask(mainFont, text[i:i+1])
+		m := getMask(mf, text[i:i+1])
 		w := m.inkWidth() * sy * condense
 		drawMask(img, m, x, top, x+w, bot, pc.text)
 		x += w + gap

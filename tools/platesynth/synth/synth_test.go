@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"math"
 	"regexp"
 	"slices"
@@ -430,5 +431,75 @@ func TestHomography(t *testing.T) {
 		if math.Abs(x-dst[i].X) > 1e-9 || math.Abs(y-dst[i].Y) > 1e-9 {
 			t.Errorf("corner %d: got (%g, %g), want %v", i, x, y, dst[i])
 		}
+	}
+}
+
+func TestGray(t *testing.T) {
+	img, err := RenderPlate("us-ny", "ABC1234", 120, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := img.SubImage(image.Rect(7, 5, 90, 50)).(*image.RGBA)
+	g := Gray(sub)
+	if got, want := g.Bounds(), image.Rect(0, 0, 83, 45); got != want {
+		t.Fatalf("bounds %v, want %v", got, want)
+	}
+	for y := 0; y < 45; y++ {
+		for x := 0; x < 83; x++ {
+			want := color.GrayModel.Convert(sub.At(7+x, 5+y)).(color.Gray).Y
+			if got := g.GrayAt(x, y).Y; got != want {
+				t.Fatalf("pixel (%d,%d) = %d, want %d", x, y, got, want)
+			}
+		}
+	}
+	if v := Gray(img).GrayAt(0, 0).Y; v != 0 {
+		t.Errorf("transparent corner luma %d, want 0", v)
+	}
+}
+
+func TestRenderPlateFace(t *testing.T) {
+	bold, err := RenderPlateFace("us-tx", "ABC1234", 200, false, GoBold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := RenderPlate("us-tx", "ABC1234", 200, false)
+	if !bytes.Equal(bold.Pix, plain.Pix) {
+		t.Error("RenderPlateFace with GoBold differs from RenderPlate")
+	}
+	mono, err := RenderPlateFace("us-tx", "ABC1234", 200, false, GoMonoBold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(mono.Pix, plain.Pix) {
+		t.Error("GoMonoBold plate identical to the GoBold one")
+	}
+	if _, err := RenderPlateFace("us-tx", "ABC1234", 200, false, Typeface(9)); err == nil {
+		t.Error("unknown typeface: no error")
+	}
+}
+
+// NoTimestamp changes only the timestamp corner of the frame.
+func TestNoTimestamp(t *testing.T) {
+	o := smallOptions(9)
+	a := newGen(t, o).Next()
+	o.NoTimestamp = true
+	b := newGen(t, o).Next()
+	if a.Plate != b.Plate || a.Box != b.Box || a.Quad != b.Quad {
+		t.Fatalf("NoTimestamp changed the plate: %q %v vs %q %v", a.Plate, a.Box, b.Plate, b.Box)
+	}
+	band := plateTop(o.Height) - edgeMargin
+	changed := 0
+	for y := 0; y < o.Height; y++ {
+		ra := a.Frame.Pix[y*a.Frame.Stride : (y+1)*a.Frame.Stride]
+		rb := b.Frame.Pix[y*b.Frame.Stride : (y+1)*b.Frame.Stride]
+		if !bytes.Equal(ra, rb) {
+			if y >= band {
+				t.Fatalf("row %d below the timestamp band (%d rows) changed", y, band)
+			}
+			changed++
+		}
+	}
+	if changed < band/3 {
+		t.Errorf("%d rows of the %d-row timestamp band changed, want the timestamp's rows", changed, band)
 	}
 }
