@@ -1,0 +1,345 @@
+package syntax
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"alprd/ocr"
+)
+
+// Scoring, in confidence points (0..100). A candidate fitting a template with
+// only letters and digits gains fitBonus; templates with A positions say less
+// and gain proportionally less. Each substitution costs the penalty of the
+// character replaced (subPenalty), so that a corrected form beats the form as
+// read (at most 2 substitutions), an exact fit beats a corrected one, and a
+// reading that fits nothing competes with its confidence alone.
+const (
+	fitBonus      = 12.0
+	maxCandidates = 10 // length of the re-ranked Candidates
+)
+
+// toLetter and toDigit map a character to its look-alike of the other kind;
+// 0 means it has none.
+var (
+	toLetter = [256]byte{'0': 'O', '1': 'I', '2': 'Z', '4': 'A', '5': 'S', '6': 'G', '7': 'T', '8': 'B'}
+	toDigit  = [256]byte{'A': '4', 'B': '8', 'D': '0', 'G': '6', 'I': '1', 'L': '1', 'O': '0', 'Q': '0', 'S': '5', 'T': '7', 'Z': '2'}
+)
+
+// subPenalty is the cost of replacing the character read by its look-alike:
+// the shapes OCR confuses most cost least.
+var subPenalty = [256]float64{
+	'0': 3, 'O': 3, 'D': 3, // round
+	'1': 3, 'I': 3, // stroke
+	'8': 3, 'B': 3,
+	'5': 3, 'S': 3,
+	'2': 3, 'Z': 3,
+	'6': 5, 'G': 5,
+	'4': 5, 'A': 5,
+	'7': 5, 'T': 5,
+	'Q': 5, 'L': 5,
+}
+
+// pattern is one distinct template pattern among the configured regions,
+// with every jurisdiction that uses it.
+type pattern struct {
+	classes       string   // "DLLLDDD"
+	maxSubs       int      // substitutions allowed to fit it
+	bonus         float64  // added to a candidate's score when it fits
+	jurisdictions []string // in template order
+}
+
+// Corrector corrects readings by the plate templates of its regions. It is
+// immutable once made and safe for concurrent use.
+type Corrector struct {
+	regions []string
+	byLen   [maxLen + 1][]pattern
+}
+
+var _ ocr.Corrector = (*Corrector)(nil)
+
+// New returns a Corrector for the templates of the given regions: whole
+// regions ("us", "eu", "br") or jurisdictions ("us-ca", "eu-sk"), in any case.
+// It fails when no region is given or a region is unknown; the error lists the
+// known ones. New does no I/O: the templates are embedded.
+func New(regions ...string) (*Corrector, error) {
+	ts, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	known := knownRegions(ts)
+	if len(regions) == 0 {
+		return nil, fmt.Errorf("syntax: no region given (known: %s)", strings.Join(known, ", "))
+	}
+	want := map[string]bool{}
+	c := &Corrector{}
+	for _, r := range regions {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if _, ok := slices.BinarySearch(known, r); !ok {
+			return nil, fmt.Errorf("syntax: unknown region %q (known: %s)", r, strings.Join(known, ", "))
+		}
+		if !want[r] {
+			want[r] = true
+			c.regions = append(c.regions, r)
+		}
+	}
+	for _, t := range ts {
+		if want[t.region] || want[t.jurisdiction] {
+			c.add(t)
+		}
+	}
+	return c, nil
+}
+
+func (c *Corrector) add(t template) {
+	n := len(t.classes)
+	for i := range c.byLen[n] {
+		p := &c.byLen[n][i]
+		if p.classes == t.classes {
+			if !slices.Contains(p.jurisdictions, t.jurisdiction) {
+				p.jurisdictions = append(p.jurisdictions, t.jurisdiction)
+			}
+			return
+		}
+	}
+	fixed := n - strings.Count(t.classes, string(rune(either)))
+	c.byLen[n] = append(c.byLen[n], pattern{
+		classes: t.classes,
+		// Never more than 2 substitutions, and fewer when the template is
+		// short or says little: a third of the positions it fixes.
+		maxSubs:       min(2, (n-1)/3, fixed/3),
+		bonus:         fitBonus * float64(fixed) / float64(n),
+		jurisdictions: []string{t.jurisdiction},
+	})
+}
+
+// Regions returns the regions the Corrector was made for, normalised, in the
+// order given to New.
+func (c *Corrector) Regions() []string { return slices.Clone(c.regions) }
+
+// entry is a plate text with its ranking score.
+type entry struct {
+	text  string
+	score float64
+}
+
+// Correct returns r with its text corrected by the templates and its
+// candidates re-ranked.
+//
+// Every candidate (and r.Text, when it is not among them) is tried against
+// every template of its length: where the template wants a letter a digit is
+// replaced by its look-alike letter (0→O, 1→I, 2→Z, 4→A, 5→S, 6→G, 7→T, 8→B)
+// and where it wants a digit a letter by its look-alike digit (O, D, Q→0;
+// I, L→1; Z→2; A→4; S→5; G→6; T→7; B→8). A template fits when every position
+// matches or has a look-alike and few enough substitutions are needed: at
+// most 2, and no more than a third of the positions after the first (1 for
+// templates of 4 to 6 characters, none for 3 or fewer) nor than a third of
+// the positions the template fixes to L or D. Each form scores its
+// candidate's confidence, minus a penalty per substitution, plus a bonus when
+// it fits a template; forms as read are kept with their own confidence.
+//
+// The result's Candidates are the distinct forms by score, best first, at most
+// 10, with the score clamped to 0..100 as Confidence; Text and Confidence are
+// the best one's. Ties keep candidate order, then template order. Raw is kept.
+// When no candidate fits any template r is returned unchanged: a reading that
+// fits no plate format, a personalised plate for one, is kept as read.
+func (c *Corrector) Correct(r ocr.Reading) ocr.Reading {
+	var buf [64]entry
+	ents := buf[:0]
+	fitted := false
+	if r.Text != "" && !slices.ContainsFunc(r.Candidates, func(cd ocr.Candidate) bool { return cd.Text == r.Text }) {
+		ents, fitted = c.consider(ents, r.Text, r.Confidence)
+	}
+	for _, cd := range r.Candidates {
+		var ok bool
+		ents, ok = c.consider(ents, cd.Text, cd.Confidence)
+		fitted = fitted || ok
+	}
+	if !fitted {
+		return r
+	}
+	slices.SortStableFunc(ents, func(a, b entry) int { return cmp.Compare(b.score, a.score) })
+	ents = ents[:min(len(ents), maxCandidates)]
+	out := make([]ocr.Candidate, len(ents))
+	for i, e := range ents {
+		out[i] = ocr.Candidate{Text: e.text, Confidence: clamp(e.score)}
+	}
+	r.Text, r.Confidence, r.Candidates = out[0].Text, out[0].Confidence, out
+	return r
+}
+
+// consider adds the candidate text as read and every corrected form of it
+// that fits a template; fitted reports whether any template fits.
+func (c *Corrector) consider(ents []entry, text string, conf float64) (_ []entry, fitted bool) {
+	text = clean(text)
+	if text == "" {
+		return ents, false
+	}
+	conf = clamp(conf)
+	ents = addEntry(ents, text, conf)
+	if len(text) > maxLen {
+		return ents, false
+	}
+	var b [maxLen]byte
+	for _, p := range c.byLen[len(text)] {
+		subs, penalty, ok := fit(text, p.classes, p.maxSubs)
+		if !ok {
+			continue
+		}
+		fitted = true
+		score := conf - penalty + p.bonus
+		if subs == 0 {
+			ents = addEntry(ents, text, score)
+			continue
+		}
+		fixed := b[:len(text)]
+		copy(fixed, text)
+		substitute(fixed, p.classes)
+		if i := slices.IndexFunc(ents, func(e entry) bool { return e.text == string(fixed) }); i >= 0 {
+			ents[i].score = max(ents[i].score, score)
+		} else {
+			ents = append(ents, entry{text: string(fixed), score: score})
+		}
+	}
+	return ents, fitted
+}
+
+// addEntry adds text with score, or raises the score of the entry that has
+// that text already.
+func addEntry(ents []entry, text string, score float64) []entry {
+	if i := slices.IndexFunc(ents, func(e entry) bool { return e.text == text }); i >= 0 {
+		ents[i].score = max(ents[i].score, score)
+		return ents
+	}
+	return append(ents, entry{text: text, score: score})
+}
+
+// fit reports whether text fits classes with at most maxSubs substitutions,
+// how many it needs and their penalty. text and classes have the same length.
+func fit(text, classes string, maxSubs int) (subs int, penalty float64, ok bool) {
+	if len(text) != len(classes) {
+		return 0, 0, false
+	}
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		switch classes[i] {
+		case letter:
+			if isUpper(ch) {
+				continue
+			}
+			if toLetter[ch] == 0 {
+				return 0, 0, false
+			}
+		case digit:
+			if isDigit(ch) {
+				continue
+			}
+			if toDigit[ch] == 0 {
+				return 0, 0, false
+			}
+		default: // either
+			if isUpper(ch) || isDigit(ch) {
+				continue
+			}
+			return 0, 0, false
+		}
+		subs++
+		penalty += subPenalty[ch]
+		if subs > maxSubs {
+			return 0, 0, false
+		}
+	}
+	return subs, penalty, true
+}
+
+// substitute replaces, in place, every character of b that does not fit its
+// class by its look-alike. b must fit classes (see fit).
+func substitute(b []byte, classes string) {
+	for i, ch := range b {
+		switch {
+		case classes[i] == letter && isDigit(ch):
+			b[i] = toLetter[ch]
+		case classes[i] == digit && isUpper(ch):
+			b[i] = toDigit[ch]
+		}
+	}
+}
+
+// Match tells which jurisdiction's templates text fits exactly, without any
+// substitution. text is taken as a plate: case and characters other than
+// letters and digits are ignored. When templates of one jurisdiction fit, it
+// is that jurisdiction ("us-ca"); when templates of several jurisdictions of
+// one region fit, it is the region ("us"); when they span regions, it is the
+// regions, sorted and comma-separated ("eu,us"). ok is false when no template
+// fits. See Jurisdictions for the full list.
+func (c *Corrector) Match(text string) (jurisdiction string, ok bool) {
+	js := c.Jurisdictions(text)
+	switch {
+	case len(js) == 0:
+		return "", false
+	case len(js) == 1:
+		return js[0], true
+	}
+	var regions []string
+	for _, j := range js {
+		r, _, _ := strings.Cut(j, "-")
+		if !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
+	}
+	slices.Sort(regions)
+	return strings.Join(regions, ","), true
+}
+
+// Jurisdictions returns every jurisdiction with a template that text fits
+// exactly, sorted; none when no template fits. text is taken as by Match.
+func (c *Corrector) Jurisdictions(text string) []string {
+	text = clean(text)
+	if len(text) > maxLen {
+		return nil
+	}
+	var js []string
+	for _, p := range c.byLen[len(text)] {
+		if _, _, ok := fit(text, p.classes, 0); !ok {
+			continue
+		}
+		for _, j := range p.jurisdictions {
+			if !slices.Contains(js, j) {
+				js = append(js, j)
+			}
+		}
+	}
+	slices.Sort(js)
+	return js
+}
+
+// clean returns s upper-cased with everything but ASCII letters and digits
+// removed; s itself when it is clean already.
+func clean(s string) string {
+	if isPlate(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if 'a' <= ch && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		if isUpper(ch) || isDigit(ch) {
+			b = append(b, ch)
+		}
+	}
+	return string(b)
+}
+
+// clamp limits a confidence to 0..100; NaN counts as 0.
+func clamp(v float64) float64 {
+	if v != v {
+		return 0
+	}
+	return min(max(v, 0), 100)
+}
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
