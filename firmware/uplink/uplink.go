@@ -16,6 +16,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
 // Message kinds, the last level of the topic alpr/v1/<device>/<kind>.
@@ -31,7 +32,8 @@ const (
 type Uplink interface {
 	// Publish sends payload as a message of the given kind and blocks until the
 	// broker acknowledged it, retrying with backoff; it gives up only when ctx
-	// is done, returning the last error.
+	// is done, returning an error that wraps ctx.Err() (and the last attempt's
+	// error).
 	Publish(ctx context.Context, kind string, payload []byte) error
 	// Close says goodbye (state offline) and disconnects.
 	Close() error
@@ -107,9 +109,10 @@ func (m *MQTT) Start() {
 		SetOrderMatters(true).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
-		SetConnectRetryInterval(2 * time.Second).
-		SetMaxReconnectInterval(30 * time.Second).
+		SetConnectRetryInterval(2*time.Second).
+		SetMaxReconnectInterval(30*time.Second).
 		SetConnectTimeout(m.cfg.Timeout).
+		SetStore(copyStore{mqtt.NewMemoryStore()}).
 		SetWill(m.Topic(State), string(will), 1, true).
 		SetOnConnectHandler(func(c mqtt.Client) {
 			m.cfg.Log.Info("uplink: connected", "broker", m.cfg.Broker)
@@ -131,6 +134,26 @@ func (m *MQTT) Connected() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.client != nil && !m.closed && m.client.IsConnectionOpen()
+}
+
+// copyStore is paho's memory store holding its own copies of publish
+// packets. On reconnect paho resends the stored packets, setting their DUP
+// flag, while its writer may be sending the same packet (the state published
+// by the connect handler, a Publish just after the session came back): with
+// the plain memory store that is a data race on the packet
+// (eclipse-paho/paho.mqtt.golang#703).
+type copyStore struct{ mqtt.Store }
+
+func (s copyStore) Put(key string, p packets.ControlPacket) { s.Store.Put(key, clonePacket(p)) }
+
+func (s copyStore) Get(key string) packets.ControlPacket { return clonePacket(s.Store.Get(key)) }
+
+func clonePacket(p packets.ControlPacket) packets.ControlPacket {
+	if pp, ok := p.(*packets.PublishPacket); ok {
+		c := *pp // the payload is shared: nobody writes it
+		return &c
+	}
+	return p
 }
 
 // ErrOffline is returned by one publish attempt while the broker is out of reach.
@@ -171,12 +194,16 @@ func (m *MQTT) publish1(ctx context.Context, kind string, payload []byte, retain
 
 // Publish implements Uplink: publish1 in a loop with exponential backoff and
 // jitter (0.5 s doubling to 30 s; every 250 ms while offline) until it succeeds or ctx is done.
+// When ctx ends first the error wraps both ctx's error and the last attempt's.
 func (m *MQTT) Publish(ctx context.Context, kind string, payload []byte) error {
 	backoff := 500 * time.Millisecond
 	for {
 		err := m.publish1(ctx, kind, payload, false)
-		if err == nil || errors.Is(err, ErrClosed) || ctx.Err() != nil {
+		if err == nil || errors.Is(err, ErrClosed) {
 			return err
+		}
+		if ctx.Err() != nil {
+			return giveUp(ctx, err)
 		}
 		wait := 250 * time.Millisecond // offline: poll for the session
 		if !errors.Is(err, ErrOffline) {
@@ -188,10 +215,19 @@ func (m *MQTT) Publish(ctx context.Context, kind string, payload []byte) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return giveUp(ctx, err)
 		case <-t.C:
 		}
 	}
+}
+
+// giveUp is Publish's error when ctx ended: ctx's error, and the last
+// attempt's error when it is another one (ErrOffline, no acknowledgement).
+func giveUp(ctx context.Context, last error) error {
+	if errors.Is(last, ctx.Err()) {
+		return last
+	}
+	return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last)
 }
 
 // Close publishes state offline (retained), waits briefly for it, and
