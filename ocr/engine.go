@@ -33,6 +33,9 @@ type Engine struct {
 	MinChars      int     // readings with fewer characters are dropped; 0 = 2
 	MaxChars      int     // readings with more characters are dropped; 0 = 8
 	MinConfidence float64 // readings below are dropped
+
+	// RegionsRead counts the regions handed to the Reader, dropped or not.
+	RegionsRead uint64
 }
 
 // Recognize finds and reads the plates in img, best detection first. It
@@ -50,6 +53,7 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 		t := time.Now()
 		crop := Crop(img, reg.Box)
 		rd, err := e.Reader.Read(crop)
+		e.RegionsRead++
 		if err != nil {
 			return plates, err
 		}

@@ -27,6 +27,7 @@ type Config struct {
 	Illuminator Illuminator `json:"illuminator"`
 	GPS         GPS         `json:"gps"`
 	OCR         OCR         `json:"ocr"`
+	Track       Track       `json:"track"`
 	MQTT        MQTT        `json:"mqtt"`
 	Log         Log         `json:"log"`
 	Watchdog    Watchdog    `json:"watchdog"`
@@ -65,6 +66,7 @@ type GPS struct {
 type OCR struct {
 	Workers       int     `json:"workers"`        // OCR goroutines, one Tesseract client each
 	Language      string  `json:"language"`       // Tesseract language
+	Region        string  `json:"region"`         // plate syntax: "us", "us-ca", "eu", "br", ... or "none"
 	Tessdata      string  `json:"tessdata"`       // tessdata folder; empty = Tesseract's default
 	MinConfidence float64 `json:"min_confidence"` // reads below this (0..100) are not sent
 	MaxPlates     int     `json:"max_plates"`     // regions read per frame at most
@@ -72,6 +74,14 @@ type OCR struct {
 	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (US: 8)
 	MinPlateWidth int     `json:"min_plate_width"`
 	CropQuality   int     `json:"crop_quality"` // JPEG quality of the plate crop in reads
+}
+
+// Track groups a vehicle's detections across frames and votes one read per
+// pass.
+type Track struct {
+	Window    Duration `json:"window_s"`   // no sighting for this long ends a pass; 0 = no tracking
+	MaxAge    Duration `json:"max_age_s"`  // a pass longer than this is cut (parked car)
+	MinFrames int      `json:"min_frames"` // passes seen in fewer frames are not sent
 }
 
 // MQTT is the uplink to headquarters.
@@ -119,6 +129,7 @@ func Default() Config {
 		OCR: OCR{
 			Workers:       1,
 			Language:      "eng",
+			Region:        "us",
 			MinConfidence: 50,
 			MaxPlates:     3,
 			MinChars:      2,
@@ -126,6 +137,7 @@ func Default() Config {
 			MinPlateWidth: 60,
 			CropQuality:   85,
 		},
+		Track: Track{Window: sec(1), MaxAge: sec(30), MinFrames: 1},
 		MQTT: MQTT{
 			Broker:      "tcp://127.0.0.1:1883",
 			TopicPrefix: "alpr/v1",

@@ -81,6 +81,10 @@ func TestParseErrors(t *testing.T) {
 			`gps.lat, gps.lon: missing, want the unit's position when gps.mode is "fixed"`},
 		{"two problems", `{"version":1,"device":"u","camera":{"replay":"x","queue":0},"ocr":{"workers":99}}`,
 			"camera.queue: got 0, want a whole number from 1 to 64\nocr.workers: got 99, want a whole number from 1 to 16"},
+		{"bad region", `{"version":1,"device":"u","camera":{"replay":"x"},"ocr":{"region":"us-zz"}}`,
+			`ocr.region: got "us-zz", want "us", "eu", "br", a jurisdiction such as "us-ca" or "eu-sk", or "none"`},
+		{"negative track window", `{"version":1,"device":"u","camera":{"replay":"x"},"track":{"window_s":-1}}`,
+			`track.window_s: got -1, want a number from 0 to 10`},
 		{"trailing data", `{"version":1,"device":"u","camera":{"replay":"x"}} {}`,
 			`line 1: trailing data after the configuration object`},
 	} {

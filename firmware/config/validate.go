@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"alprd/board"
+	"alprd/ocr/syntax"
 )
 
 // Validate checks every value and returns all problems at once, each naming its
@@ -81,6 +82,14 @@ func (c Config) Validate() error {
 	if c.OCR.Language == "" {
 		errs = append(errs, errors.New(`ocr.language: missing, want a Tesseract language such as "eng"`))
 	}
+	if c.OCR.Region != "none" {
+		if _, err := syntax.New(c.OCR.Region); err != nil {
+			bad("ocr.region", c.OCR.Region, `"us", "eu", "br", a jurisdiction such as "us-ca" or "eu-sk", or "none"`)
+		}
+	}
+	durIn("track.window_s", c.Track.Window, 0, 10*time.Second, time.Second)
+	durIn("track.max_age_s", c.Track.MaxAge, time.Second, 10*time.Minute, time.Second)
+	intIn("track.min_frames", c.Track.MinFrames, 1, 100)
 	floatIn("ocr.min_confidence", c.OCR.MinConfidence, 0, 100)
 	intIn("ocr.max_plates", c.OCR.MaxPlates, 1, 16)
 	intIn("ocr.min_chars", c.OCR.MinChars, 1, 12)

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"alprd/firmware/record"
+	"alprd/firmware/track"
 	"alprd/firmware/uplink"
 	"alprd/hal/camera"
 	"alprd/hal/gps"
@@ -47,6 +48,11 @@ type Config struct {
 	Source    camera.Source
 	Detector  ocr.Detector
 	NewReader func() (ocr.Reader, error) // called once per worker
+	Corrector ocr.Corrector              // nil: readings kept as read
+	// Track groups a vehicle's detections over consecutive frames and votes
+	// one read per pass. A zero Window turns tracking off: every plate of
+	// every frame is a read of its own.
+	Track track.Config
 	Uplink    uplink.Uplink
 	GPS       gps.Source  // nil: reads carry no position
 	Light     Illuminator // nil: no strobe
@@ -72,7 +78,7 @@ type Stats struct {
 	Dropped     uint64 // dropped because OCR was behind
 	Processed   uint64 // through detection and reading
 	Regions     uint64 // plate regions read
-	Reads       uint64 // reads produced (confidence and text good enough)
+	Reads       uint64 // reads produced (one per pass when tracking)
 	Published   uint64 // acknowledged by the broker
 	PublishErrs uint64 // reads given up on at shutdown
 	CameraErrs  uint64 // camera failures (reopened)
@@ -163,20 +169,30 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 
 	queue := make(chan queued, p.cfg.Queue)
+	results := make(chan result, p.cfg.Workers)
 	out := make(chan record.Read, 64)
 	captureErr := make(chan error, 1)
+	captured := make(chan struct{}) // closed when capture stops, for any reason
 
-	go func() { captureErr <- p.capture(ctx, queue) }()
+	go func() { captureErr <- p.capture(ctx, queue); close(captured) }()
 
 	var workers sync.WaitGroup
 	for _, r := range readers {
-		workers.Go(func() { p.work(queue, out, r) })
+		e := &ocr.Engine{
+			Detector: p.cfg.Detector, Reader: r, Corrector: p.cfg.Corrector,
+			MaxPlates: p.cfg.MaxPlates, MinChars: p.cfg.MinChars, MaxChars: p.cfg.MaxChars,
+		}
+		workers.Go(func() { p.work(queue, results, e) })
 	}
+	trackDone := make(chan struct{})
+	go func() { p.track(results, out); close(trackDone) }()
 	pubDone := make(chan struct{})
-	go func() { p.publish(ctx, out); close(pubDone) }()
+	go func() { p.publish(ctx, captured, out); close(pubDone) }()
 
 	err := <-captureErr
 	workers.Wait()
+	close(results)
+	<-trackDone
 	close(out)
 	<-pubDone
 	return err
@@ -271,61 +287,125 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// work detects and reads plates in each frame until queue is closed and empty.
-func (p *Pipeline) work(queue <-chan queued, out chan<- record.Read, r ocr.Reader) {
+// result is one frame's plates on their way from a worker to the tracker.
+type result struct {
+	queued
+	plates []ocr.Plate
+}
+
+// work recognises the plates in each frame until queue is closed and empty.
+func (p *Pipeline) work(queue <-chan queued, results chan<- result, e *ocr.Engine) {
 	for f := range queue {
-		start := time.Now()
-		regions := p.cfg.Detector.Detect(f.Gray)
-		if len(regions) > p.cfg.MaxPlates {
-			regions = regions[:p.cfg.MaxPlates]
+		before := e.RegionsRead
+		plates, err := e.Recognize(f.Gray)
+		if err != nil {
+			p.log.Error("pipeline: read failed", "err", err)
 		}
-		fix := f.fix
-		for _, reg := range regions {
-			crop := ocr.Crop(f.Gray, reg.Box)
-			rd, err := r.Read(crop)
-			p.regions.Add(1)
-			if err != nil {
-				p.log.Error("pipeline: read failed", "err", err)
-				continue
-			}
-			if n := len(rd.Text); n < p.cfg.MinChars || n > p.cfg.MaxChars || rd.Confidence < p.cfg.MinConfidence {
-				continue
-			}
-			var jb bytes.Buffer
-			jpeg.Encode(&jb, crop, &jpeg.Options{Quality: p.cfg.CropQuality})
-			p.reads.Add(1)
-			out <- record.Read{
-				V:            record.Version,
-				ID:           record.NewID(),
-				Device:       p.cfg.Device,
-				Camera:       p.cfg.Camera,
-				Time:         record.Millis(f.Time.UTC()),
-				Position:     fix,
-				Plate:        rd.Text,
-				Raw:          rd.Raw,
-				Confidence:   rd.Confidence,
-				Candidates:   rd.Candidates,
-				Box:          record.BoxOf(reg.Box),
-				Crop:         jb.Bytes(),
-				ProcessingMS: float64(time.Since(start).Microseconds()) / 1000,
-				FrameSeq:     f.Seq,
-				Firmware:     p.cfg.Firmware,
-			}
-		}
+		p.regions.Add(e.RegionsRead - before)
 		p.processed.Add(1)
+		results <- result{f, plates}
 	}
 }
 
-// publish sends reads until out is closed. After ctx is done it keeps going
-// for at most DrainTimeout so that reads already made are not lost.
-func (p *Pipeline) publish(ctx context.Context, out <-chan record.Read) {
+// track turns frames' plates into reads: one per pass of a vehicle when
+// tracking is on, one per plate otherwise. It flushes open tracks when results
+// is closed, and closes tracks by the clock while no frame arrives.
+func (p *Pipeline) track(results <-chan result, out chan<- record.Read) {
+	if p.cfg.Track.Window <= 0 {
+		for r := range results {
+			for _, pl := range r.plates {
+				p.emit(out, single(r, pl))
+			}
+		}
+		return
+	}
+	tr := track.New(p.cfg.Track)
+	tick := time.NewTicker(p.cfg.Track.Window / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				for _, pass := range tr.Flush() {
+					p.emit(out, pass)
+				}
+				return
+			}
+			obs := make([]track.Observation, len(r.plates))
+			for i, pl := range r.plates {
+				obs[i] = track.Observation{Time: r.Time, Seq: r.Seq, Plate: pl, Meta: r.fix}
+			}
+			for _, pass := range tr.Add(r.Time, obs...) {
+				p.emit(out, pass)
+			}
+		case now := <-tick.C:
+			for _, pass := range tr.Add(now) {
+				p.emit(out, pass)
+			}
+		}
+	}
+}
+
+// single is the pass of one plate in one frame, when tracking is off.
+func single(r result, pl ocr.Plate) track.Pass {
+	return track.Pass{
+		Text: pl.Reading.Text, Confidence: pl.Reading.Confidence, Candidates: pl.Reading.Candidates,
+		Best:   track.Observation{Time: r.Time, Seq: r.Seq, Plate: pl, Meta: r.fix},
+		Frames: 1, First: r.Time, Last: r.Time,
+	}
+}
+
+// emit makes the read record of a pass.
+func (p *Pipeline) emit(out chan<- record.Read, pass track.Pass) {
+	if pass.Text == "" || pass.Short || pass.Confidence < p.cfg.MinConfidence {
+		return
+	}
+	best := pass.Best
+	fix, _ := best.Meta.(*gps.Fix)
+	var jb bytes.Buffer
+	jpeg.Encode(&jb, best.Plate.Crop, &jpeg.Options{Quality: p.cfg.CropQuality})
+	p.reads.Add(1)
+	out <- record.Read{
+		V:            record.Version,
+		ID:           record.NewID(),
+		Device:       p.cfg.Device,
+		Camera:       p.cfg.Camera,
+		Time:         record.Millis(best.Time.UTC()),
+		Position:     fix,
+		Plate:        pass.Text,
+		Raw:          best.Plate.Reading.Raw,
+		Confidence:   pass.Confidence,
+		Candidates:   pass.Candidates,
+		Box:          record.BoxOf(best.Plate.Region.Box),
+		Crop:         jb.Bytes(),
+		ProcessingMS: float64(best.Plate.Elapsed.Microseconds()) / 1000,
+		FrameSeq:     best.Seq,
+		Frames:       pass.Frames,
+		Firmware:     p.cfg.Firmware,
+	}
+}
+
+// publish sends reads until out is closed. Once capture has stopped (ctx
+// done, the source ended or failed) it keeps going for at most DrainTimeout,
+// so that reads already made are not lost but a broker out of reach cannot
+// hold the shutdown forever.
+func (p *Pipeline) publish(ctx context.Context, captured <-chan struct{}, out <-chan record.Read) {
 	drainCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(p.cfg.DrainTimeout, cancel)
-		context.AfterFunc(drainCtx, func() { t.Stop() })
-	})
-	defer stop()
+	go func() {
+		select {
+		case <-captured:
+		case <-drainCtx.Done():
+			return
+		}
+		t := time.NewTimer(p.cfg.DrainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-drainCtx.Done():
+		}
+	}()
 	for rd := range out {
 		b, err := json.Marshal(rd)
 		if err != nil {

@@ -70,6 +70,7 @@ func Example() {
 	//   "crop_jpeg": "/9j/4A==",
 	//   "processing_ms": 41.7,
 	//   "frame_seq": 118,
+	//   "frames": 0,
 	//   "firmware": "v0.1.0"
 	// }
 }

@@ -34,7 +34,8 @@ type Read struct {
 	Box          Box             `json:"box"`
 	Crop         []byte          `json:"crop_jpeg"` // plate crop, JPEG; base64 in JSON
 	ProcessingMS float64         `json:"processing_ms"`
-	FrameSeq     uint64          `json:"frame_seq"`
+	FrameSeq     uint64          `json:"frame_seq"` // the frame of the crop
+	Frames       int             `json:"frames"`    // frames of the pass that voted on the plate
 	Firmware     string          `json:"firmware"`
 }
 

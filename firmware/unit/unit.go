@@ -15,6 +15,7 @@ import (
 	"alprd/firmware/config"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/sdnotify"
+	"alprd/firmware/track"
 	"alprd/firmware/uplink"
 	"alprd/hal/camera"
 	"alprd/hal/camera/replay"
@@ -24,6 +25,7 @@ import (
 	"alprd/hal/pins/pinstest"
 	"alprd/ocr"
 	"alprd/ocr/detect"
+	"alprd/ocr/syntax"
 	"alprd/ocr/tess"
 )
 
@@ -114,6 +116,15 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	up.Start()
 	defer up.Close()
 
+	var corrector ocr.Corrector
+	if cfg.OCR.Region != "none" {
+		c, err := syntax.New(cfg.OCR.Region)
+		if err != nil {
+			return fmt.Errorf("%w: ocr.region: %w", ErrConfig, err)
+		}
+		corrector = c
+	}
+
 	notify := sdnotify.FromEnv()
 	p, err := pipeline.New(pipeline.Config{
 		Device:   cfg.Device,
@@ -127,6 +138,12 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 				return nil, err
 			}
 			return r, nil
+		},
+		Corrector: corrector,
+		Track: track.Config{
+			Window:    cfg.Track.Window.Duration,
+			MaxAge:    cfg.Track.MaxAge.Duration,
+			MinFrames: cfg.Track.MinFrames,
 		},
 		Uplink:        up,
 		GPS:           position,

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/draw"
 	"image/jpeg"
 	"log/slog"
 	"os"
@@ -129,6 +131,49 @@ func TestNoBroker(t *testing.T) {
 		t.Errorf("got %d reads, %d published, want some reads and none published", s.Reads, s.Published)
 	}
 	waitGoroutines(t, baseline)
+}
+
+// TestPassVoting replays one car crossing the frame in six frames: the unit
+// sends one read for the pass, voted over all six frames.
+func TestPassVoting(t *testing.T) {
+	broker := mosquittotest.Start(t).Addr
+	opts := synth.DefaultOptions()
+	opts.Seed, opts.IR, opts.MinPlateWidth, opts.MaxPlateWidth = 21, 0, 170, 200
+	opts.Blur, opts.Noise, opts.Glare = 0, 0, 0
+	opts.NoTimestamp = true
+	g, err := synth.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := g.Next()
+	dir := t.TempDir()
+	var samples []synth.Sample
+	for i := range 6 {
+		// The car moves 12 px right and 4 px down per frame.
+		shifted := image.NewRGBA(s.Frame.Rect)
+		draw.Draw(shifted, s.Frame.Rect.Add(image.Pt(12*i, 4*i)), s.Frame, image.Point{}, draw.Src)
+		samples = append(samples, synth.Sample{Name: fmt.Sprintf("pass-%02d.jpg", i), Frame: shifted, Plate: s.Plate,
+			Box: s.Box.Add(image.Pt(12*i, 4*i)), Quad: s.Quad})
+	}
+	if err := synth.WriteEndToEnd(dir, samples...); err != nil {
+		t.Fatal(err)
+	}
+	sub := newSubscriber(t, broker, "alpr/v1/test-unit/reads")
+	cfg := testConfig(broker, dir)
+	cfg.Camera.FPS = 10
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var p *pipeline.Pipeline
+	if err := RunWith(ctx, cfg, testLogger(t), Options{Started: func(pp *pipeline.Pipeline) { p = pp }}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	reads := sub.waitReads(t, int(p.Stats().Published))
+	if len(reads) != 1 {
+		t.Fatalf("got %d reads %v, want 1 for the pass", len(reads), plates(reads))
+	}
+	if r := reads[0]; r.Plate != s.Plate || r.Frames != 6 {
+		t.Errorf("got plate %q voted over %d frames, want %q over 6", r.Plate, r.Frames, s.Plate)
+	}
 }
 
 func testConfig(broker, frames string) config.Config {
