@@ -52,11 +52,11 @@ type Config struct {
 	// Track groups a vehicle's detections over consecutive frames and votes
 	// one read per pass. A zero Window turns tracking off: every plate of
 	// every frame is a read of its own.
-	Track track.Config
-	Uplink    uplink.Uplink
-	GPS       gps.Source  // nil: reads carry no position
-	Light     Illuminator // nil: no strobe
-	Strobe    time.Duration
+	Track  track.Config
+	Uplink uplink.Uplink
+	GPS    gps.Source  // nil: reads carry no position
+	Light  Illuminator // nil: no strobe
+	Strobe time.Duration
 
 	Workers       int     // default 1
 	Queue         int     // frames between capture and workers; default 4
