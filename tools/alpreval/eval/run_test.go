@@ -1,0 +1,345 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"alprd/ocr"
+)
+
+// fakeDetector always returns the same regions.
+type fakeDetector []image.Rectangle
+
+func (d fakeDetector) Detect(img *image.Gray) []ocr.Region {
+	var out []ocr.Region
+	for i, r := range d {
+		out = append(out, ocr.Region{Box: r, Score: 1 - float64(i)/10})
+	}
+	return out
+}
+
+// fakeReader reads the grey level of the crop's first pixel as a plate.
+type fakeReader struct {
+	texts  map[uint8]ocr.Reading
+	closed *counter
+}
+
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (r *fakeReader) Read(crop *image.Gray) (ocr.Reading, error) {
+	if len(crop.Pix) == 0 {
+		return ocr.Reading{}, nil
+	}
+	rd, ok := r.texts[crop.Pix[0]]
+	if !ok {
+		return ocr.Reading{}, errors.New("boom")
+	}
+	return rd, nil
+}
+
+func (r *fakeReader) Close() error {
+	r.closed.inc()
+	return nil
+}
+
+// suffix completes "ABC12" with its last digit: a stand-in Corrector.
+type suffix struct{}
+
+func (suffix) Correct(r ocr.Reading) ocr.Reading {
+	if r.Text == "ABC12" {
+		r.Text = "ABC123"
+	}
+	return r
+}
+
+func reading(text string, conf float64, alts ...string) ocr.Reading {
+	rd := ocr.Reading{Text: text, Raw: text, Confidence: conf, Candidates: cands(append([]string{text}, alts...)...)}
+	return rd
+}
+
+var fakeTexts = map[uint8]ocr.Reading{
+	50:  reading("ABC123", 90),
+	100: reading("ABC123", 90),
+	150: reading("0YO9FEU", 80, "OYO9FEU"),
+	200: reading("AB", 10),
+	220: reading("ABC12", 90),
+}
+
+// writePNG writes a w x h grey image of level v.
+func writePNG(t *testing.T, path string, w, h int, v uint8) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = v
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fakeSet writes images of grey level level[name] with label plate[name];
+// end-to-end labels all have the box (10,10)-(60,35), but b's, which is
+// elsewhere.
+func fakeSet(t *testing.T, layout string, names []string, level map[string]uint8, plate map[string]string) *Dataset {
+	t.Helper()
+	dir := t.TempDir()
+	var csv strings.Builder
+	for _, n := range names {
+		writePNG(t, filepath.Join(dir, n+".png"), 200, 100, level[n])
+		if layout == LayoutCrops {
+			csv.WriteString(n + ".png,xx," + plate[n] + "\n")
+			continue
+		}
+		box := "10\t10\t50\t25"
+		if n == "b" {
+			box = "100\t50\t50\t25"
+		}
+		writeFiles(t, dir, map[string]string{n + ".txt": n + ".png\t" + box + "\t" + plate[n] + "\n"})
+	}
+	if layout == LayoutCrops {
+		writeFiles(t, dir, map[string]string{GroundTruthFile: csv.String()})
+	}
+	ds, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestRun(t *testing.T) {
+	names := []string{"a", "b", "c", "d", "e"}
+	level := map[string]uint8{"a": 50, "b": 100, "c": 150, "d": 200, "e": 220}
+	plate := map[string]string{"a": "ABC123", "b": "ABC123", "c": "OYO9FEU", "d": "AB", "e": "ABC123"}
+	type want struct {
+		found, top1, top1o0, top10 []bool
+	}
+	tests := []struct {
+		name      string
+		layout    string
+		corrector bool
+		want      want
+		detect    []bool
+	}{
+		// b: no plate overlaps its label, so the first plate is its best,
+		// and it reads right. d: detected, reading dropped (confidence).
+		{"endtoend", LayoutEndToEnd, false, want{
+			found:  []bool{true, false, true, false, true},
+			top1:   []bool{true, true, false, false, false},
+			top1o0: []bool{true, true, true, false, false},
+			top10:  []bool{true, true, true, false, false},
+		}, []bool{true, false, true, true, true}},
+		// e: the corrector fixes the text but not the candidates; the text
+		// counts for top-10 too.
+		{"endtoend with corrector", LayoutEndToEnd, true, want{
+			found:  []bool{true, false, true, false, true},
+			top1:   []bool{true, true, false, false, true},
+			top1o0: []bool{true, true, true, false, true},
+			top10:  []bool{true, true, true, false, true},
+		}, []bool{true, false, true, true, true}},
+		{"crops", LayoutCrops, false, want{
+			found:  []bool{true, true, true, false, true},
+			top1:   []bool{true, true, false, false, false},
+			top1o0: []bool{true, true, true, false, false},
+			top10:  []bool{true, true, true, false, false},
+		}, nil},
+	}
+	for _, tt := range tests {
+		for _, workers := range []int{1, 3} {
+			t.Run(tt.name+"/"+string(rune('0'+workers)), func(t *testing.T) {
+				ds := fakeSet(t, tt.layout, names, level, plate)
+				closed := &counter{}
+				opened := &counter{}
+				var progress []int
+				cfg := Config{
+					Detector: fakeDetector{image.Rect(8, 8, 62, 37), image.Rect(150, 0, 200, 20)},
+					NewReader: func() (ocr.Reader, error) {
+						opened.inc()
+						return &fakeReader{texts: fakeTexts, closed: closed}, nil
+					},
+					MinConfidence: 50,
+					Workers:       workers,
+					HTMLDir:       t.TempDir(),
+					Progress:      func(done, total int, r *Result) { progress = append(progress, done) },
+				}
+				if tt.corrector {
+					cfg.NewCorrector = func() (ocr.Corrector, error) { return suffix{}, nil }
+					cfg.Corrector = "suffix"
+				}
+				rep, err := Run(context.Background(), ds, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got want
+				var det []bool
+				for i, r := range rep.Results {
+					if r.Index != i || r.Item.Name != names[i]+".png" {
+						t.Errorf("result %d: got index %d item %s, want %d %s.png", i, r.Index, r.Item.Name, i, names[i])
+					}
+					got.found = append(got.found, r.Found)
+					got.top1 = append(got.top1, r.Top1)
+					got.top1o0 = append(got.top1o0, r.Top1O0)
+					got.top10 = append(got.top10, r.Top10)
+					if tt.layout == LayoutEndToEnd {
+						det = append(det, r.Detected)
+						if len(r.Regions) != 2 {
+							t.Errorf("%s: got %d regions, want 2", r.Item.Name, len(r.Regions))
+						}
+					}
+					if r.Top1 != (r.CropFile == "") {
+						t.Errorf("%s: top-1 %v but crop file %q", r.Item.Name, r.Top1, r.CropFile)
+					}
+					if r.CropFile != "" {
+						if _, err := os.Stat(filepath.Join(cfg.HTMLDir, r.CropFile)); err != nil {
+							t.Error(err)
+						}
+					}
+					if (r.FrameFile != "") != (!r.Top1 && tt.layout == LayoutEndToEnd) {
+						t.Errorf("%s: got frame file %q, want one for misread frames only", r.Item.Name, r.FrameFile)
+					}
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("got %+v,\nwant %+v", got, tt.want)
+				}
+				if !reflect.DeepEqual(det, tt.detect) {
+					t.Errorf("got detected %v, want %v", det, tt.detect)
+				}
+				if !reflect.DeepEqual(progress, []int{1, 2, 3, 4, 5}) {
+					t.Errorf("got progress %v, want 1..5", progress)
+				}
+				if opened.n != min(workers, len(names)) || closed.n != opened.n {
+					t.Errorf("got %d readers opened, %d closed, want %d each", opened.n, closed.n, min(workers, len(names)))
+				}
+				s := rep.Summary
+				if s.Images != 5 || s.Found+s.Missed != s.Images || s.Workers != workers || s.Top1N > s.Top1O0N || s.Top1N > s.Top10N {
+					t.Errorf("inconsistent summary %+v", s)
+				}
+				if (s.DetectRecall != nil) != (tt.layout == LayoutEndToEnd) {
+					t.Errorf("got detect recall %v for %s", s.DetectRecall, tt.layout)
+				}
+				if err := WriteHTML(cfg.HTMLDir, rep); err != nil {
+					t.Fatal(err)
+				}
+				html, err := os.ReadFile(filepath.Join(cfg.HTMLDir, "index.html"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, want := strings.Count(string(html), `class="entry"`), 5-s.Top1N; n != want {
+					t.Errorf("got %d entries in index.html, want %d", n, want)
+				}
+			})
+		}
+	}
+}
+
+func TestRunLimit(t *testing.T) {
+	ds := fakeSet(t, LayoutCrops, []string{"a", "b", "c"}, map[string]uint8{"a": 50, "b": 100, "c": 150},
+		map[string]string{"a": "ABC123", "b": "ABC123", "c": "OYO9FEU"})
+	rep, err := Run(context.Background(), ds, Config{Limit: 2, NewReader: func() (ocr.Reader, error) {
+		return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Summary.Images; got != 2 {
+		t.Errorf("got %d images, want 2", got)
+	}
+	if got := rep.Summary.Top1; got != 1 {
+		t.Errorf("got top-1 %v, want 1", got)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	ds := fakeSet(t, LayoutEndToEnd, []string{"a", "f", "c"}, map[string]uint8{"a": 50, "f": 250, "c": 150},
+		map[string]string{"a": "ABC123", "f": "ABC123", "c": "OYO9FEU"})
+	det := fakeDetector{image.Rect(8, 8, 62, 37)}
+	closed := &counter{}
+	good := func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: closed}, nil }
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"read fails", Config{Detector: det, NewReader: good, Workers: 2}, "eval: f.png: boom"},
+		{"open fails", Config{Detector: det, NewReader: func() (ocr.Reader, error) { return nil, errors.New("no model") }}, "eval: opening a reader: no model"},
+		{"corrector fails", Config{Detector: det, NewReader: good, NewCorrector: func() (ocr.Corrector, error) { return nil, errors.New("no region") }}, "eval: making a corrector: no region"},
+		{"no reader", Config{Detector: det}, "eval: run: no NewReader"},
+		{"no detector", Config{NewReader: good}, "eval: run: no Detector for an end-to-end data set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), ds, tt.cfg)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := Run(ctx, ds, Config{Detector: det, NewReader: good})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got error %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestLuma(t *testing.T) {
+	ycc := image.NewYCbCr(image.Rect(2, 3, 6, 5), image.YCbCrSubsampleRatio420)
+	for i := range ycc.Y {
+		ycc.Y[i] = uint8(10 * i)
+	}
+	for i := range ycc.Cb {
+		ycc.Cb[i], ycc.Cr[i] = 200, 30
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 2, 1))
+	rgba.Set(0, 0, color.RGBA{255, 255, 255, 255})
+	rgba.Set(1, 0, color.RGBA{0, 0, 255, 255})
+	gray := image.NewGray(image.Rect(0, 0, 3, 1))
+	copy(gray.Pix, []uint8{1, 2, 3})
+	tests := []struct {
+		name string
+		img  image.Image
+		want *image.Gray
+	}{
+		{"YCbCr: the Y plane", ycc, &image.Gray{Pix: []uint8{0, 10, 20, 30, 40, 50, 60, 70}, Stride: 4, Rect: image.Rect(0, 0, 4, 2)}},
+		{"YCbCr sub-image", ycc.SubImage(image.Rect(3, 4, 5, 5)), &image.Gray{Pix: []uint8{50, 60}, Stride: 2, Rect: image.Rect(0, 0, 2, 1)}},
+		{"Gray", gray, &image.Gray{Pix: []uint8{1, 2, 3}, Stride: 3, Rect: image.Rect(0, 0, 3, 1)}},
+		{"RGBA", rgba, &image.Gray{Pix: []uint8{255, 29}, Stride: 2, Rect: image.Rect(0, 0, 2, 1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Luma(tt.img)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if got := Luma(gray); &got.Pix[0] == &gray.Pix[0] {
+		t.Error("got the input's pixels, want a copy")
+	}
+}
