@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"alprd/hal/camera"
-	"alprd/hal/camera/internal/luma"
 	"alprd/hal/camera/internal/mjpeg"
 )
 
@@ -323,5 +322,5 @@ func (d *decoder) decode(data []byte) (*image.Gray, error) {
 	if err != nil {
 		return nil, err
 	}
-	return luma.FromImage(img), nil
+	return camera.Luma(img), nil
 }

@@ -1,6 +1,8 @@
 package v4l2
 
 import (
+	"alprd/hal/camera"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"alprd/hal/camera/internal/luma"
 )
 
 // Config says which camera to use and how.
@@ -204,5 +204,5 @@ func decodeJPEG(b []byte) (*image.Gray, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mjpeg: %w", err)
 	}
-	return luma.FromImage(img), nil
+	return camera.Luma(img), nil
 }

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"alprd/hal/camera"
+
 	"context"
 	"errors"
 	"fmt"
@@ -194,7 +196,7 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 	if err != nil {
 		return err
 	}
-	gray := Luma(img)
+	gray := camera.Luma(img)
 	r.Decode = time.Since(t)
 	r.Size = gray.Rect.Size()
 

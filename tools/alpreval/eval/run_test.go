@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -306,40 +305,4 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("got error %v, want context.Canceled", err)
 		}
 	})
-}
-
-func TestLuma(t *testing.T) {
-	ycc := image.NewYCbCr(image.Rect(2, 3, 6, 5), image.YCbCrSubsampleRatio420)
-	for i := range ycc.Y {
-		ycc.Y[i] = uint8(10 * i)
-	}
-	for i := range ycc.Cb {
-		ycc.Cb[i], ycc.Cr[i] = 200, 30
-	}
-	rgba := image.NewRGBA(image.Rect(0, 0, 2, 1))
-	rgba.Set(0, 0, color.RGBA{255, 255, 255, 255})
-	rgba.Set(1, 0, color.RGBA{0, 0, 255, 255})
-	gray := image.NewGray(image.Rect(0, 0, 3, 1))
-	copy(gray.Pix, []uint8{1, 2, 3})
-	tests := []struct {
-		name string
-		img  image.Image
-		want *image.Gray
-	}{
-		{"YCbCr: the Y plane", ycc, &image.Gray{Pix: []uint8{0, 10, 20, 30, 40, 50, 60, 70}, Stride: 4, Rect: image.Rect(0, 0, 4, 2)}},
-		{"YCbCr sub-image", ycc.SubImage(image.Rect(3, 4, 5, 5)), &image.Gray{Pix: []uint8{50, 60}, Stride: 2, Rect: image.Rect(0, 0, 2, 1)}},
-		{"Gray", gray, &image.Gray{Pix: []uint8{1, 2, 3}, Stride: 3, Rect: image.Rect(0, 0, 3, 1)}},
-		{"RGBA", rgba, &image.Gray{Pix: []uint8{255, 29}, Stride: 2, Rect: image.Rect(0, 0, 2, 1)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Luma(tt.img)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-	if got := Luma(gray); &got.Pix[0] == &gray.Pix[0] {
-		t.Error("got the input's pixels, want a copy")
-	}
 }

@@ -1,4 +1,4 @@
-package luma
+package camera
 
 import (
 	"image"
@@ -57,7 +57,7 @@ func randomImages(t *testing.T) map[string]image.Image {
 func TestFromImageMatchesGrayModel(t *testing.T) {
 	for name, img := range randomImages(t) {
 		t.Run(name, func(t *testing.T) {
-			got, want := FromImage(img), want(img)
+			got, want := Luma(img), want(img)
 			if got.Rect != want.Rect {
 				t.Fatalf("got bounds %v, want %v", got.Rect, want.Rect)
 			}
@@ -97,7 +97,7 @@ func TestFromImageYCbCrTakesYPlane(t *testing.T) {
 				img = src.SubImage(tc.sub)
 			}
 			b := img.Bounds()
-			got := FromImage(img)
+			got := Luma(img)
 			if got.Rect != image.Rect(0, 0, b.Dx(), b.Dy()) {
 				t.Fatalf("got bounds %v, want %v", got.Rect, image.Rect(0, 0, b.Dx(), b.Dy()))
 			}
@@ -115,7 +115,7 @@ func TestFromImageYCbCrTakesYPlane(t *testing.T) {
 
 func TestFromImageDoesNotAlias(t *testing.T) {
 	src := image.NewGray(image.Rect(0, 0, 4, 4))
-	got := FromImage(src)
+	got := Luma(src)
 	src.Pix[0] = 99
 	if got.Pix[0] != 0 {
 		t.Errorf("got pixel %d after changing the source, want 0", got.Pix[0])

@@ -1,24 +1,20 @@
-// Package luma turns decoded pictures into the luma plane (*image.Gray) that
-// camera.Frame carries.
-//
-// Every function returns a new image with its own pixels, origin (0, 0) and
-// Stride equal to its width; the input is never aliased, so the caller may
-// reuse or drop it.
-package luma
+package camera
 
 import (
 	"image"
 	"image/color"
 )
 
-// FromImage returns the luma of img.
+// Luma returns the luma plane of img, as Frame carries it: a new image with
+// its own pixels, origin (0, 0) and Stride equal to its width; img is never
+// aliased.
 //
 // For *image.YCbCr (what image/jpeg gives for colour JPEGs) it copies the Y
 // plane as is, row by row honouring YStride; *image.Gray is copied. *image.RGBA
 // and *image.NRGBA are converted with the same arithmetic as color.GrayModel
 // (BT.601 weights), and any other type goes through color.GrayModel pixel by
 // pixel, which is slower but exact.
-func FromImage(img image.Image) *image.Gray {
+func Luma(img image.Image) *image.Gray {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
 	dst := image.NewGray(image.Rect(0, 0, w, h))
