@@ -10,7 +10,9 @@ LDFLAGS := -X alprd/firmware/unit.Version=$(VERSION)
 DEBS := libtesseract-dev libleptonica-dev tesseract-ocr-eng mosquitto systemd tmux
 DEMO_SECONDS ?= 0
 
-.PHONY: all deps build test vet bench demo cross clean tidy-check
+DATASETS ?= ../shared/datasets
+
+.PHONY: all deps build test vet bench eval demo cross clean tidy-check
 
 all: build
 
@@ -42,6 +44,15 @@ test: deps vet
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
+
+# eval measures the recognition engine with alpreval on the labelled photo
+# sets in $(DATASETS) (one worker, as OpenALPR's reference figures); absent
+# sets are skipped. The last line per set is alpreval's JSON summary.
+eval: build
+	@for s in endtoend-us crops-us endtoend-eu endtoend-br; do \
+	  if [ -d $(DATASETS)/$$s ]; then echo "== $$s"; $(BIN)/alpreval $(DATASETS)/$$s | tail -1; \
+	  else echo "eval: $(DATASETS)/$$s absent, skipped"; fi; \
+	done
 
 # demo: the embedded broker, the daemon on the sim board replaying synthesized
 # frames, and a subscriber printing each read. Ctrl-C stops it; DEMO_SECONDS=N
