@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"cmp"
 	"image"
-	"sort"
+	"math"
+	"slices"
 	"sync"
 
 	"alprd/ocr"
@@ -22,13 +24,12 @@ type Options struct {
 	// and 6 (US plates are 2:1, EU plates about 4.7:1).
 	MinAspect, MaxAspect float64
 	// WorkWidth: frames wider than this are box-averaged down by an integer
-	// factor before any work (but never so far that a MinWidth plate becomes
-	// narrower than 28 pixels). Default 640.
+	// factor before any work, as far as MinWidth allows (the characters of
+	// a MinWidth plate stay at least 7 pixels tall; with the default
+	// MinWidth, frames are worked on at full resolution). The bright pass
+	// works at about this width. Default 640.
 	WorkWidth int
-	// MinEdge is the smallest horizontal gradient (0..255 per 2 pixels) that
-	// counts as a stroke edge whatever the frame's statistics. Default 16.
-	MinEdge int
-	// MinScore drops candidates scoring below it. Default 0.25.
+	// MinScore drops candidates scoring below it. Default 0.15.
 	MinScore float64
 	// Margin grows each returned box by this fraction of its width and height
 	// on every side, so that a crop of it holds the whole plate. Default 0.06.
@@ -57,11 +58,8 @@ func (o Options) withDefaults() Options {
 	if o.WorkWidth <= 0 {
 		o.WorkWidth = 640
 	}
-	if o.MinEdge <= 0 {
-		o.MinEdge = 16
-	}
 	if o.MinScore <= 0 {
-		o.MinScore = 0.25
+		o.MinScore = 0.15
 	}
 	if o.Margin == 0 {
 		o.Margin = 0.06
@@ -90,12 +88,13 @@ func New(opts Options) *Detector {
 // Options returns the options in force, defaults filled in.
 func (d *Detector) Options() Options { return d.opts }
 
-// Plate widths, in pixels of a pyramid level, that the fixed-size operations
-// of one level handle; consecutive levels (factor 2) overlap.
 const (
-	levelMinPlate = 28
-	levelMaxPlate = 100
-	closeGap      = 7 // horizontal closing: fill gaps up to this many pixels
+	// Character heights, in pixels of a pyramid level, that the character
+	// pass looks for on one level; consecutive levels (factor 2) overlap.
+	charLo = 7
+	charHi = 26
+	// The narrowest plate, in pixels of its level, the bright pass looks for.
+	brightMinPlate = 28
 )
 
 // Detect returns plate regions in img, best first; nil when none.
@@ -116,47 +115,48 @@ func (d *Detector) Detect(img *image.Gray) []ocr.Region {
 	if maxW < o.MinWidth {
 		maxW = o.MinWidth
 	}
-	f0 := (W + o.WorkWidth - 1) / o.WorkWidth
-	if lim := o.MinWidth / levelMinPlate; f0 > lim {
-		f0 = lim
-	}
-	if f0 < 1 {
-		f0 = 1
-	}
 
 	s := d.pool.Get().(*scratch)
 	defer d.pool.Put(s)
 	s.cands = s.cands[:0]
 
-	// Level 0 and as many halvings as the widest plate needs.
+	// One pyramid from factor fb by halving: level i is fb<<i times
+	// smaller than the frame. The character pass runs on every level for
+	// characters charLo..charHi level pixels tall: the characters of a
+	// MinWidth plate (about MinWidth/7 tall on an EU plate) on the first,
+	// those of a MaxWidth plate (MaxWidth/3.5 on a US one) on the last.
+	fb := max(1, min((W+o.WorkWidth-1)/o.WorkWidth, o.MinWidth/(7*charLo)))
+	maxChar := maxW * 10 / 35
 	nl := 1
-	for f := f0; f*levelMaxPlate < maxW; f *= 2 {
-		if W/(f*2) < 2*levelMinPlate || H/(f*2) < levelMinPlate {
+	for f := fb; f*charHi < maxChar; f *= 2 {
+		if W/(f*2) < 4*charHi || H/(f*2) < 2*charHi {
 			break
 		}
 		nl++
 	}
 	s.ensureLevels(nl)
-	s.levels[0].downscale(img, f0)
+	s.levels[0].downscale(img, fb)
 	for i := 1; i < nl; i++ {
 		s.levels[i].halve(&s.levels[i-1])
 	}
 	for i := 0; i < nl; i++ {
-		lv := &s.levels[i]
-		f := f0 << i
-		lo := levelMinPlate
+		f := fb << i
+		lo := charLo
 		if i == 0 {
-			lo = max(1, o.MinWidth/f)
+			lo = max(6, min(charLo, o.MinWidth/(8*f)))
 		}
-		hi := levelMaxPlate
-		if i == nl-1 {
-			hi = max(lo, maxW/f)
-		}
-		d.edgePass(s, lv, f, lo, hi)
+		d.charPass(s, &s.levels[i], f, i > 0, lo, charHi)
 	}
 	if !o.NoBright {
-		lv := &s.levels[0]
-		d.brightPass(s, lv, f0, max(1, o.MinWidth/f0), max(1, maxW/f0))
+		// The level about WorkWidth wide where a MinWidth plate is still
+		// brightMinPlate pixels wide.
+		fw := max(1, min((W+o.WorkWidth-1)/o.WorkWidth, o.MinWidth/brightMinPlate))
+		i := 0
+		for i < nl-1 && fb<<i < fw {
+			i++
+		}
+		f := fb << i
+		d.brightPass(s, &s.levels[i], f, max(1, o.MinWidth/f), max(1, maxW/f))
 	}
 	return d.finish(s, b)
 }
@@ -164,41 +164,73 @@ func (d *Detector) Detect(img *image.Gray) []ocr.Region {
 // cand is a candidate in frame pixels relative to the frame's origin.
 type cand struct {
 	box    image.Rectangle // estimated plate
-	text   image.Rectangle // the strokes that made it (edge pass), else empty
+	text   image.Rectangle // its row of characters, empty for a bright one
 	score  float64
-	bright bool
-	textQ  float64 // edge pass: quality of the text, 0..1
+	bright bool    // from the bright pass
+	row    textRow // the row, in level pixels
+	f      int     // the row's level factor
 }
 
+// finish weighs the candidates against each other and returns the best
+// as regions of frame.
 func (d *Detector) finish(s *scratch, frame image.Rectangle) []ocr.Region {
 	cs := s.cands
-	// Fuse: an edge candidate whose strokes lie inside a bright rectangle of
-	// plausible size takes that rectangle as its plate and gains score.
+	// Fuse: a row of characters inside a bright rectangle of the plate's
+	// size for that row (an IR frame's retro-reflective plate) takes the
+	// rectangle as its plate, and the two pieces of evidence add up (a
+	// noisy OR, the rectangle's weighed down as bright things abound by
+	// day); the rectangle is absorbed.
+	s.flags = grow(s.flags, len(cs))
+	absorbed := s.flags
+	clear(absorbed)
 	for i := range cs {
 		if cs[i].bright {
 			continue
 		}
+		hc := cs[i].row.hc * float64(cs[i].f)
+		tw := float64(cs[i].text.Dx())
 		for j := range cs {
-			bj := cs[j]
-			if !bj.bright || !inside(cs[i].text, bj.box, 0.75) {
+			bj := &cs[j]
+			if !bj.bright || !inside(cs[i].text, bj.box, 0.9) {
 				continue
 			}
-			if bj.box.Dx() > 2*cs[i].text.Dx() || bj.box.Dx()*10 < cs[i].text.Dx()*8 {
+			bw, bh := float64(bj.box.Dx()), float64(bj.box.Dy())
+			if bh < 1.35*hc || bh > 3*hc || bw > tw+3*hc {
 				continue
 			}
-			f := cs[i]
-			f.box = bj.box
-			if sc := min(1, d.edgeScore(f)+0.1); sc >= cs[i].score {
-				cs[i] = f
-				cs[i].score = sc
-				cs[j].score = 0 // absorbed
-			}
+			cs[i].box = bj.box
+			cs[i].score = 1 - (1-cs[i].score)*(1-0.8*bj.score)
+			absorbed[j] = true
 		}
 	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
-	// Non-maximum suppression. A plate's header or footer line makes a
-	// smaller candidate inside the plate's; of two nested candidates with
-	// similar scores the one with the taller text wins.
+	for j := range cs {
+		switch {
+		case absorbed[j]:
+			cs[j].score = 0
+		case cs[j].bright:
+			// Without its row of characters, a bright rectangle is
+			// weak evidence.
+			cs[j].score *= 0.4
+		}
+	}
+	// Rows of text on one line, from one pyramid level or two, are pieces
+	// of a longer line: a sign, a sticker, a burnt-in timestamp. A plate's
+	// row stands alone.
+	mates := s.flags
+	for i := range cs {
+		mates[i] = lineMate(cs, i)
+	}
+	for i := range cs {
+		if mates[i] {
+			cs[i].score *= 0.5
+		}
+	}
+	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
+	// Non-maximum suppression. A plate holds smaller lines of text (state
+	// name, slogan, dealer frame), and a part of its row may score better
+	// than the whole: of two nested candidates, the outer one wins if its
+	// characters are clearly taller, on a line of their own, or its row
+	// holds the inner one's and more, and it scores at least half as well.
 	keep := s.keep[:0]
 	for _, c := range cs {
 		if c.score < d.opts.MinScore {
@@ -207,7 +239,7 @@ func (d *Detector) finish(s *scratch, frame image.Rectangle) []ocr.Region {
 		ok := true
 		for i, k := range keep {
 			if iou(c.box, k.box) > 0.3 || inside(c.box, k.box, 0.7) || inside(k.box, c.box, 0.7) {
-				if inside(k.box, c.box, 0.7) && c.text.Dy() > k.text.Dy() && c.score >= 0.85*k.score {
+				if inside(k.box, c.box, 0.7) && (tallerRow(c, k) || longerRow(c, k)) && c.score >= 0.5*k.score {
 					keep[i] = c
 				}
 				ok = false
@@ -221,7 +253,7 @@ func (d *Detector) finish(s *scratch, frame image.Rectangle) []ocr.Region {
 			}
 		}
 	}
-	sort.SliceStable(keep, func(i, j int) bool { return keep[i].score > keep[j].score })
+	slices.SortStableFunc(keep, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	s.keep = keep
 	if len(keep) == 0 {
 		return nil
@@ -239,6 +271,55 @@ func (d *Detector) finish(s *scratch, frame image.Rectangle) []ocr.Region {
 		}
 	}
 	return out
+}
+
+// lineMate reports whether another row of cs continues the line of row i:
+// characters as tall within 30%, on the same line, at most 2.5 character
+// heights away beyond either end.
+func lineMate(cs []cand, i int) bool {
+	a := &cs[i]
+	if a.text.Empty() {
+		return false
+	}
+	ha := a.row.hc * float64(a.f)
+	ya := float64(a.text.Min.Y+a.text.Max.Y) / 2
+	for j := range cs {
+		b := &cs[j]
+		if j == i || b.text.Empty() {
+			continue
+		}
+		hb := b.row.hc * float64(b.f)
+		if math.Abs(ha-hb) > 0.3*max(ha, hb) {
+			continue
+		}
+		if math.Abs(float64(b.text.Min.Y+b.text.Max.Y)/2-ya) > 0.4*ha {
+			continue
+		}
+		gap := float64(max(b.text.Min.X-a.text.Max.X, a.text.Min.X-b.text.Max.X))
+		if gap > -0.2*ha && gap <= 2.5*ha {
+			return true
+		}
+	}
+	return false
+}
+
+// tallerRow reports whether c's characters are clearly taller than k's and
+// k's row is a line of its own, not a part of c's.
+func tallerRow(c, k cand) bool {
+	if c.text.Empty() || k.text.Empty() || c.row.hc*float64(c.f) <= 1.3*k.row.hc*float64(k.f) {
+		return false
+	}
+	ov := min(c.text.Max.Y, k.text.Max.Y) - max(c.text.Min.Y, k.text.Min.Y)
+	return ov*2 < k.text.Dy()
+}
+
+// longerRow reports whether c's row holds k's and clearly more: k found
+// only a part of the plate's characters.
+func longerRow(c, k cand) bool {
+	if c.text.Empty() || k.text.Empty() || c.row.n < k.row.n+2 {
+		return false
+	}
+	return inside(k.text, c.text, 0.6)
 }
 
 func area(r image.Rectangle) int {

@@ -11,6 +11,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
 	"alprd/ocr"
 	"alprd/tools/platesynth/synth"
 )
@@ -110,9 +115,6 @@ func TestDetectDayAndIR(t *testing.T) {
 		for _, kind := range []string{"day", "ir"} {
 			name := fmt.Sprintf("%s-%d", kind, w)
 			t.Run(name, func(t *testing.T) {
-				// Fixed seeds. With other seeds about one day frame
-				// in ten fails (e.g. seed 10 at 80 px: IoU 0.49): on a
-				// light car the found box also spans the plate recess.
 				seed := uint64(30 + i)
 				if kind == "ir" {
 					seed = uint64(20 + i)
@@ -125,16 +127,10 @@ func TestDetectDayAndIR(t *testing.T) {
 				for j, r := range rs {
 					t.Logf("  %d %v score %.2f iou %.2f", j, r.Box, r.Score, iou(r.Box, s.Box))
 				}
-				// Day scenes have text that is not a plate (the
-				// timestamp, bumper stickers: dark text on a light
-				// rectangle), as plate-like as a plate to this
-				// detector. The reader sorts such regions out.
-				maxRank := 0
-				if kind == "day" {
-					maxRank = 2
-				}
-				if rank < 0 || rank > maxRank || v < 0.5 {
-					t.Errorf("plate %v not found in the best %d regions (rank %d, IoU %.2f)", s.Box, maxRank+1, rank, v)
+				// The burnt-in timestamp and bumper stickers (text
+				// that is not a plate) rank below the plate.
+				if rank != 0 || v < 0.5 {
+					t.Errorf("plate %v not the best region (rank %d, IoU %.2f)", s.Box, rank, v)
 				} else if rs[rank].Score < 0.5 {
 					t.Errorf("plate region score %.2f, want >= 0.5", rs[rank].Score)
 				}
@@ -182,6 +178,19 @@ func TestDetectFlatAndEmpty(t *testing.T) {
 	}
 }
 
+// Odd frame sizes (tiny, thin, wide, not a multiple of anything) neither
+// panic nor give regions outside the frame.
+func TestDetectOddSizes(t *testing.T) {
+	d := New(Options{})
+	for i, sz := range []image.Point{{16, 8}, {17, 9}, {63, 65}, {100, 30}, {33, 500}, {2000, 40}, {641, 359}, {1281, 721}} {
+		for _, img := range []*image.Gray{noise(sz.X, sz.Y, uint64(i)), flat(sz.X, sz.Y, 200)} {
+			checkRegions(t, img, d.Detect(img))
+		}
+	}
+	img, _ := frame(t, options(641, 479, 80, false, 9))
+	checkRegions(t, img, d.Detect(img))
+}
+
 func TestDetectNoise(t *testing.T) {
 	d := New(Options{})
 	for seed := uint64(1); seed <= 3; seed++ {
@@ -225,11 +234,7 @@ func TestDetectSubImage(t *testing.T) {
 func TestDetectFrameSizes(t *testing.T) {
 	d := New(Options{})
 	for _, sz := range []image.Point{{640, 480}, {1920, 1080}, {2592, 1944}} {
-		// Without the burnt-in timestamp: in IR it is as bright as the
-		// plate, and in the 640x480 and 1920x1080 frames it outscores it.
-		o := options(sz.X, sz.Y, sz.X/8, true, 3)
-		o.NoTimestamp = true
-		img, s := frame(t, o)
+		img, s := frame(t, options(sz.X, sz.Y, sz.X/8, true, 3))
 		rs := d.Detect(img)
 		rank, v := bestMatch(rs, s.Box)
 		if rank != 0 || v < 0.5 {
@@ -238,9 +243,141 @@ func TestDetectFrameSizes(t *testing.T) {
 	}
 }
 
+// On clean plates (no blur, noise, glare or perspective) the best region is
+// the plate, tightly: its box is the plate's grown by the default margin
+// (IoU 0.8 when exact), not the plate with its recess or bumper.
+func TestDetectTightBoxes(t *testing.T) {
+	d := New(Options{})
+	for i, w := range []int{90, 120, 160, 200, 260} {
+		for _, ir := range []bool{false, true} {
+			o := options(1280, 720, w, ir, uint64(40+i))
+			o.Blur, o.Noise, o.Glare, o.Perspective = 0, 0, 0, 0
+			img, s := frame(t, o)
+			rs := d.Detect(img)
+			if len(rs) == 0 {
+				t.Errorf("w %d ir %v: no region, want the plate %v", w, ir, s.Box)
+				continue
+			}
+			if v := iou(rs[0].Box, s.Box); v < 0.6 {
+				t.Errorf("w %d ir %v: best region %v has IoU %.2f with the plate %v, want >= 0.6", w, ir, rs[0].Box, v, s.Box)
+			}
+		}
+	}
+}
+
+// Text that is not a plate ranks below the plate: the burnt-in timestamp
+// (top left, bright with a shadow) and the bumper stickers of the
+// synthesizer's frames, by day and in IR.
+func TestDetectTimestampAndStickersBelowPlate(t *testing.T) {
+	d := New(Options{})
+	found := 0
+	const n = 24
+	for seed := uint64(1); seed <= n; seed++ {
+		ir := seed%3 == 0
+		img, s := frame(t, options(1280, 720, []int{90, 120, 160, 220}[seed%4], ir, 100+seed))
+		rs := d.Detect(img)
+		checkRegions(t, img, rs)
+		rank, v := bestMatch(rs, s.Box)
+		if rank < 0 || v < 0.5 {
+			t.Logf("seed %d: plate %v not found", seed, s.Box)
+			continue
+		}
+		found++
+		if rank != 0 {
+			t.Errorf("seed %d (ir %v): plate %v at rank %d, below %v", seed, ir, s.Box, rank, rs[:rank])
+		}
+	}
+	if found < n-1 {
+		t.Errorf("plate found in %d of %d frames, want %d at least", found, n, n-1)
+	}
+}
+
+// Lines of print that are not plates (signs, stickers, a timestamp in the
+// middle of the frame), as tall as a plate's characters or a little less,
+// rank below the plate.
+func TestDetectSignsBelowPlate(t *testing.T) {
+	type sign struct {
+		text   string
+		capH   float64 // the characters' height, pixels
+		at     image.Point
+		plateW int
+		seed   uint64
+	}
+	var signs []sign
+	texts := []string{"NO PARKING", "BABY ON BOARD", "HONK IF YOU LOVE CATS", "STUDENT DRIVER", "2026-06-16 06:46:42", "ONE WAY ONLY"}
+	corners := []image.Point{{40, 150}, {700, 130}, {60, 540}, {720, 560}}
+	for i, text := range texts {
+		for k, rel := range []float64{0.45, 0.6} {
+			w := []int{110, 150, 190}[(i+k)%3]
+			signs = append(signs, sign{text, rel * float64(w) / 2, corners[(i+k)%4], w, uint64(60 + 2*i + k)})
+		}
+	}
+	// Characters at the edge of two pyramid levels' ranges: the line is
+	// found as two rows, one on each level.
+	signs = append(signs, sign{"BABY ON BOARD", 26, image.Pt(40, 560), 100, 28})
+
+	d := New(Options{})
+	for _, sg := range signs {
+		img, s := frame(t, options(1280, 720, sg.plateW, false, sg.seed))
+		// Clear of the plate: in another corner if need be.
+		r := textRect(t, sg.text, sg.capH, sg.at)
+		for q := 1; q < 4 && (r.Inset(-20).Overlaps(s.Box) || !r.In(img.Rect)); q++ {
+			r = textRect(t, sg.text, sg.capH, corners[q])
+		}
+		if r.Inset(-20).Overlaps(s.Box) || !r.In(img.Rect) {
+			t.Fatalf("no room for %q in the frame with the plate %v", sg.text, s.Box)
+		}
+		pasteText(t, img, sg.text, sg.capH, r.Min)
+		rs := d.Detect(img)
+		rank, v := bestMatch(rs, s.Box)
+		if rank == 0 && v >= 0.5 {
+			continue
+		}
+		for j, reg := range rs {
+			if reg.Box.Overlaps(r) && (rank < 0 || j < rank) {
+				t.Errorf("%q (%v): region %v at rank %d, the plate %v at rank %d (IoU %.2f)", sg.text, r, reg.Box, j, s.Box, rank, v)
+				break
+			}
+		}
+	}
+}
+
+// pasteText prints text in dark grey on a light rectangle (textRect) with
+// its top left corner at at, characters capH pixels tall.
+func pasteText(t *testing.T, img *image.Gray, text string, capH float64, at image.Point) {
+	t.Helper()
+	dr := font.Drawer{Dst: img, Src: image.NewUniform(color.Gray{30}), Face: boldFace(t, capH)}
+	r := textRect(t, text, capH, at).Intersect(img.Rect)
+	draw.Draw(img, r, image.NewUniform(color.Gray{230}), image.Point{}, draw.Src)
+	pad := int(capH / 2)
+	dr.Dot = fixed.P(at.X+pad, at.Y+pad+int(capH))
+	dr.DrawString(text)
+}
+
+// textRect is the rectangle pasteText paints.
+func textRect(t *testing.T, text string, capH float64, at image.Point) image.Rectangle {
+	dr := font.Drawer{Face: boldFace(t, capH)}
+	pad := int(capH / 2)
+	return image.Rect(at.X, at.Y, at.X+dr.MeasureString(text).Ceil()+2*pad, at.Y+int(capH)+2*pad)
+}
+
+// boldFace is Go Bold with capitals capH pixels tall.
+func boldFace(t *testing.T, capH float64) font.Face {
+	t.Helper()
+	f, err := opentype.Parse(gobold.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: capH / 0.72, DPI: 72})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return face
+}
+
 func TestOptions(t *testing.T) {
 	o := New(Options{}).Options()
-	if o.MaxRegions != 8 || o.MinWidth != 60 || o.MinAspect != 1.5 || o.MaxAspect != 6 || o.WorkWidth != 640 || o.Margin != 0.06 {
+	if o.MaxRegions != 8 || o.MinWidth != 60 || o.MinAspect != 1.5 || o.MaxAspect != 6 || o.WorkWidth != 640 || o.MinScore != 0.15 || o.Margin != 0.06 {
 		t.Errorf("defaults: %+v", o)
 	}
 	if o := New(Options{Margin: -1}).Options(); o.Margin != 0 {

@@ -5,39 +5,61 @@ import "image"
 // scratch holds every per-call buffer, so a warm Detector allocates only its
 // result. One scratch serves one Detect call at a time (see Detector.pool).
 type scratch struct {
-	levels   []level
-	runs     []run
-	rowStart []int32
-	parent   []int32
-	compOf   []int32
-	comps    []comp
-	cands    []cand
-	keep     []cand
-	hist     [256]int32
-	colSum   []int32
+	levels []level
+	cands  []cand
+	keep   []cand
+	flags  []bool
+	hist   [256]int32
+
+	// Runs of a level's ink (dark, or the bright pass's) and of its bright
+	// ink, rowStart[y] indexing the first run of row y; their labelling.
+	runs      []run
+	rowStart  []int32
+	runsB     []run
+	rowStartB []int32
+	lab       labeler
+
+	// Ink (see inkRuns).
+	ink    [2][]uint64 // dark and bright ink bitsets, ww words a row
+	ww     int
+	colSum []int32
+	mrow   []uint8  // one row of ink: 0, 1 dark, 2 bright
+	ero    []uint64 // see eraseVertical
+
+	// Glyphs (see glyphs) and their rows (see charPass).
+	glyphD   []glyph // dark glyphs of the level
+	glyphB   []glyph // bright ones
+	sub      labeler // for components taken apart (see decompose)
+	subRuns  []run
+	subStart []int32
+	colInk   []int32
+	cut      []bool
+	rowCut   []bool
+	bestL    []int32
+	costL    []float32
+	bestR    []int32
+	tmp      []float64
+	idx      []int32
+	prof     []float64
 }
 
-// level is one pyramid level: a contiguous luma plane and its horizontal
-// gradient.
+// level is one pyramid level: a contiguous luma plane.
 type level struct {
 	w, h int
 	pix  []uint8
-	gx   []uint8
-	acc  []uint32
-	mean float64 // of gx
+	acc  []uint32 // scratch of downscale
 }
 
-// run is a horizontal segment [x0, x1] (inclusive) of row y; edges counts
-// the edge pixels it holds (edge pass) or is unused (bright pass).
+// run is a horizontal segment [x0, x1] (inclusive) of row y; sum is the
+// sum of its luma (unused by the bright pass).
 type run struct {
-	x0, x1, y int32
-	edges     int32
+	x0, x1, y, sum int32
 }
 
 // comp aggregates the runs of one connected component.
 type comp struct {
 	x0, y0, x1, y1 int32 // inclusive bounds
-	pix, edges     int32
+	pix, sum       int32 // pixels, luma sum
 }
 
 func (c comp) rect() image.Rectangle {
@@ -122,47 +144,26 @@ func (lv *level) halve(src *level) {
 	}
 }
 
-// gradient fills lv.gx with |dx| smoothed vertically by [1 2 1], scaled to
-// 0..255, and lv.mean with its mean. Border pixels are 0.
-func (lv *level) gradient() {
-	w, h := lv.w, lv.h
-	lv.gx = grow(lv.gx, w*h)
-	gx := lv.gx
-	clear(gx[:w])
-	clear(gx[(h-1)*w:])
-	var sum uint64
-	p := lv.pix
-	for y := 1; y < h-1; y++ {
-		up := p[(y-1)*w : y*w]
-		md := p[y*w : (y+1)*w]
-		dn := p[(y+1)*w : (y+2)*w]
-		out := gx[y*w : (y+1)*w]
-		out[0], out[w-1] = 0, 0
-		var rs uint32
-		for x := 1; x < w-1; x++ {
-			d := int32(up[x+1]) - int32(up[x-1]) + 2*(int32(md[x+1])-int32(md[x-1])) + int32(dn[x+1]) - int32(dn[x-1])
-			if d < 0 {
-				d = -d
-			}
-			v := uint32(d) >> 2
-			if v > 255 {
-				v = 255
-			}
-			out[x] = uint8(v)
-			rs += v
-		}
-		sum += uint64(rs)
-	}
-	lv.mean = float64(sum) / float64(w*h)
+// label joins s.runs into components; see labeler.label.
+func (s *scratch) label(h int) []comp { return s.lab.label(s.runs, s.rowStart, h) }
+
+// labelRuns labels with s.lab; see labeler.label.
+func (s *scratch) labelRuns(runs []run, rs []int32, h int) []comp { return s.lab.label(runs, rs, h) }
+
+// labeler holds the buffers of connected-component labelling.
+type labeler struct {
+	parent []int32
+	compOf []int32
+	comps  []comp
 }
 
-// label joins the runs (sorted by row, then x; s.rowStart[y]..s.rowStart[y+1]
-// are row y's) into 4-connected components and fills s.comps.
-func (s *scratch) label(h int) []comp {
-	runs := s.runs
+// label joins the runs (sorted by row, then x; rs[y]..rs[y+1] are the runs
+// of the y-th row) into 4-connected components. The result is valid until
+// the next call.
+func (l *labeler) label(runs []run, rs []int32, h int) []comp {
 	n := len(runs)
-	s.parent = grow(s.parent, n)
-	parent := s.parent
+	l.parent = grow(l.parent, n)
+	parent := l.parent
 	for i := range parent {
 		parent[i] = int32(i)
 	}
@@ -173,7 +174,6 @@ func (s *scratch) label(h int) []comp {
 		}
 		return i
 	}
-	rs := s.rowStart
 	for y := 1; y < h; y++ {
 		i, iEnd := rs[y-1], rs[y]
 		j, jEnd := rs[y], rs[y+1]
@@ -202,26 +202,26 @@ func (s *scratch) label(h int) []comp {
 			}
 		}
 	}
-	s.compOf = grow(s.compOf, n)
-	comps := s.comps[:0]
+	l.compOf = grow(l.compOf, n)
+	comps := l.comps[:0]
 	for i := range runs {
 		r := runs[i]
 		root := find(int32(i))
 		var c *comp
 		if int(root) == i {
-			s.compOf[i] = int32(len(comps))
+			l.compOf[i] = int32(len(comps))
 			comps = append(comps, comp{x0: r.x0, x1: r.x1, y0: r.y, y1: r.y})
 			c = &comps[len(comps)-1]
 		} else {
 			// Roots have the smallest index of their set, so they come first.
-			c = &comps[s.compOf[root]]
+			c = &comps[l.compOf[root]]
 		}
 		c.x0 = min(c.x0, r.x0)
 		c.x1 = max(c.x1, r.x1)
 		c.y1 = max(c.y1, r.y)
 		c.pix += r.x1 - r.x0 + 1
-		c.edges += r.edges
+		c.sum += r.sum
 	}
-	s.comps = comps
+	l.comps = comps
 	return comps
 }
