@@ -12,7 +12,7 @@ DEMO_SECONDS ?= 0
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: all deps build test vet bench eval demo cross clean tidy-check
+.PHONY: all deps build test vet bench eval demo cross plate-model clean tidy-check
 
 all: build
 
@@ -59,6 +59,12 @@ eval: build
 # stops it after N seconds.
 demo: build
 	$(BIN)/alprdemo -bin $(BIN) -seconds $(DEMO_SECONDS)
+
+# plate-model retrains ocr/tess/model/plate.traineddata, the Tesseract LSTM
+# plate model the reader embeds, from synthesized plates only (about 25 min on
+# 2 cores; installs fonts and Tesseract's training tools when run as root).
+plate-model: deps
+	bash ocr/tess/train/train.sh
 
 # cross builds for Raspberry Pi OS 64-bit (linux/arm64).
 cross:

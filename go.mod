@@ -6,7 +6,6 @@ require (
 	github.com/blackjack/webcam v0.6.1
 	github.com/eclipse/paho.mqtt.golang v1.5.1
 	github.com/mochi-mqtt/server/v2 v2.7.9
-	github.com/otiai10/gosseract/v2 v2.4.1
 	golang.org/x/image v0.48.0
 	golang.org/x/sys v0.50.0
 	periph.io/x/conn/v3 v3.7.3

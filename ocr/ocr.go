@@ -1,8 +1,8 @@
 // Package ocr finds licence plates in frames and reads them.
 //
 // Detection is pure Go and works on the luma plane (Detector). Reading runs
-// Tesseract through gosseract in sub-package tess, the only cgo package of the
-// project (Reader). Both are interfaces so that the pipeline never sees the
+// Tesseract, through our own bridge over its C API, in sub-package tess, the
+// only cgo package of the project (Reader). Both are interfaces so that the pipeline never sees the
 // adapters.
 package ocr
 

@@ -8,7 +8,7 @@ import (
 
 // TestPureGo keeps cgo out of the packages that must stay pure Go: package
 // ocr/tess is the only one allowed to depend on a package with cgo files
-// (gosseract); ocr and ocr/detect must build with CGO_ENABLED=0 and must not
+// (Tesseract); ocr and ocr/detect must build with CGO_ENABLED=0 and must not
 // reach a non-standard package that uses cgo.
 func TestPureGo(t *testing.T) {
 	goBin, err := exec.LookPath("go")
@@ -33,7 +33,7 @@ func TestPureGo(t *testing.T) {
 			}
 		})
 	}
-	// The check itself works: with cgo, tess does reach gosseract.
+	// The check itself works: with cgo, tess itself reports cgo files.
 	if out, _ := exec.Command(goBin, "env", "CGO_ENABLED").Output(); strings.TrimSpace(string(out)) != "1" {
 		return
 	}
@@ -42,7 +42,7 @@ func TestPureGo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "gosseract") {
-		t.Errorf("go list -deps alprd/ocr/tess does not report gosseract's cgo files:\n%s", out)
+	if !strings.Contains(string(out), "alprd/ocr/tess") {
+		t.Errorf("go list -deps alprd/ocr/tess does not report tess's own cgo files:\n%s", out)
 	}
 }

@@ -65,7 +65,7 @@ type GPS struct {
 // OCR tunes detection and reading.
 type OCR struct {
 	Workers       int     `json:"workers"`        // OCR goroutines, one Tesseract client each
-	Language      string  `json:"language"`       // Tesseract language
+	Language      string  `json:"language"`       // Tesseract models: "plate" (built in), "eng", or both "plate+eng"
 	Region        string  `json:"region"`         // plate syntax: "us", "us-ca", "eu", "br", ... or "none"
 	Tessdata      string  `json:"tessdata"`       // tessdata folder; empty = Tesseract's default
 	MinConfidence float64 `json:"min_confidence"` // reads below this (0..100) are not sent
@@ -128,7 +128,7 @@ func Default() Config {
 		GPS:         GPS{Mode: "none", Baud: 9600},
 		OCR: OCR{
 			Workers:       1,
-			Language:      "eng",
+			Language:      "plate+eng",
 			Region:        "us",
 			MinConfidence: 50,
 			MaxPlates:     3,

@@ -13,8 +13,11 @@ var ErrNoCgo = errors.New("tess: built without cgo")
 
 // Config configures a Reader. The zero value of any field means its default.
 type Config struct {
-	// Language is the Tesseract language, or several joined by "+".
-	// Default "eng".
+	// Language names the models that read, joined by "+": PlateModel,
+	// alprd's own model built into the package, and Tesseract languages
+	// read from TessdataPrefix (several form one Tesseract handle). With
+	// PlateModel and a Tesseract language the two readings are merged.
+	// Default DefaultLanguage ("plate+eng").
 	Language string
 	// TessdataPrefix is the directory that holds LANG.traineddata. Default:
 	// $TESSDATA_PREFIX when set, else Tesseract's built-in path (Debian:
@@ -36,12 +39,21 @@ type Config struct {
 	MinAltConfidence float64
 }
 
+// PlateModel is the Language of alprd's own plate model, trained on
+// synthesized plates only (train/train.sh) and built into the package: it
+// needs no tessdata directory.
+const PlateModel = "plate"
+
+// DefaultLanguage reads with the plate model and Tesseract's English model
+// and merges the two: better than either alone on real plates.
+const DefaultLanguage = PlateModel + "+eng"
+
 // DefaultWhitelist is the character set of plates: A-Z and 0-9.
 const DefaultWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 func (c Config) withDefaults() Config {
 	if c.Language == "" {
-		c.Language = "eng"
+		c.Language = DefaultLanguage
 	}
 	if c.Whitelist == "" {
 		c.Whitelist = DefaultWhitelist
@@ -73,12 +85,11 @@ func (c Config) dataDir() string {
 }
 
 // checkModels reports a missing LANG.traineddata before Tesseract is asked
-// to load it, when the directory is known: the message is clearer, and
-// Tesseract's own complaint, which gosseract captures in a small buffer,
-// is avoided.
+// to load it, when the directory is known: the message is clearer than a
+// failed Init, which says nothing about why.
 func (c Config) checkModels() error {
 	dir := c.dataDir()
-	if dir == "" {
+	if dir == "" || c.Language == PlateModel {
 		return nil
 	}
 	if st, err := os.Stat(dir); err != nil {
@@ -90,6 +101,9 @@ func (c Config) checkModels() error {
 		if l == "" {
 			return errors.New("empty language name")
 		}
+		if l == PlateModel {
+			continue
+		}
 		if _, err := os.Stat(filepath.Join(dir, l+".traineddata")); err != nil {
 			return err
 		}
@@ -98,6 +112,9 @@ func (c Config) checkModels() error {
 }
 
 func (c Config) dataDirName() string {
+	if c.Language == PlateModel {
+		return "(none: built-in model)"
+	}
 	if d := c.dataDir(); d != "" {
 		return d
 	}

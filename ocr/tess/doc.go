@@ -1,4 +1,5 @@
-// Package tess reads plate crops with Tesseract through gosseract. It is the
+// Package tess reads plate crops with Tesseract through a small bridge over
+// its C API (tesseract/capi.h, file capi.go). It is the
 // only cgo package of alprd; everything else in ocr/ is pure Go, and a test in
 // package ocr keeps it that way.
 //
@@ -13,19 +14,38 @@
 //
 // Read prepares the crop for Tesseract (contrast stretch, dark characters on
 // a light background, keep only the main row of characters, scale them to
-// Config.CharHeight, optional Otsu binarisation, a white margin), recognises it as a single text line (page
-// segmentation mode 7) restricted to Config.Whitelist, and builds ranked
-// candidates from Tesseract's per-character alternatives (its LSTM
-// "choices"), so one recognition pass yields the top-N plates that a
+// Config.CharHeight, optional Otsu binarisation, a white margin) and
+// recognises it with the models of Config.Language:
+//
+//   - PlateModel ("plate", the default): alprd's own LSTM model, built into
+//     the package (model/plate.traineddata, a few hundred kB). It was
+//     trained from scratch by train/train.sh on synthesized plates only
+//     (many typefaces, plate clutter, camera blur and noise), each passed
+//     through the same preparation as a crop, and reads the prepared line
+//     whole (page segmentation mode 13).
+//   - A Tesseract language from Config.TessdataPrefix, such as "eng", read
+//     as a single text line (mode 7).
+//   - Both ("plate+eng"): the two readings are merged character by
+//     character when they have as many characters; otherwise the more
+//     confident one is kept.
+//
+// Ranked candidates are built from Tesseract's per-character alternatives
+// (its LSTM "choices"), so one recognition yields the top-N plates that a
 // later stage (state patterns, voting over frames) can pick from. Tesseract
 // itself runs without a character whitelist: with one, its LSTM drops a
 // character whose best choice is not allowed (a plate font's "7" read as "/")
 // instead of taking the next best; Config.Whitelist is applied to the
 // choices instead.
 //
-// Known limitation: gosseract v2.4.1 does not free the strings Tesseract
-// returns, so every Read leaks its hOCR text (about 4-5 kB; measured 4.6 MB
-// per 1000 reads). A long-running process must not use this Reader for
-// ever; the fix is a thin bridge over Tesseract's C API (capi.h, with
-// TessDeleteText) in place of gosseract.
+// Why not gosseract (which the first version used): v2.4.1 never frees the
+// strings Tesseract returns (UTF8Text, HOCRText, the words of
+// GetBoundingBoxes), so every read leaked its hOCR text, about 4.5 kB (some
+// 800 MB a day on a unit); it takes images only as encoded files (a PGM
+// round trip per read); and it offers no choice iterator, so the
+// per-character alternatives had to be parsed back out of hOCR. The bridge
+// hands Tesseract raw grey pixels, reads symbols, boxes and choices straight
+// from the result iterator, and frees everything before it returns; a test
+// checks that the C heap does not grow over thousands of reads. It also keeps
+// Tesseract on the calling thread: Debian's build uses OpenMP, whose four
+// threads per LSTM step made a read 3-5 times slower on a busy Pi-class CPU.
 package tess

@@ -3,7 +3,6 @@ package tess
 import (
 	"image"
 	"sort"
-	"strconv"
 )
 
 // prep holds the buffers of one Reader's preprocessing, reused across Reads.
@@ -15,10 +14,12 @@ type prep struct {
 	comps []blob
 	img   []uint8 // the image for Tesseract, w x h
 	w, h  int
-	pgm   []byte
+	pad   int      // white margin around the scaled area of img
+	sh    int      // height of the scaled area
 	cols  [][2]int // x ranges of src laid out side by side
 	cand  []int
 	keep  []int
+	nkeep int // components kept by the last clean
 	// found reports whether the last prepare found a row of characters.
 	found bool
 }
@@ -125,6 +126,7 @@ func (p *prep) prepare(crop *image.Gray, charH int, binarize bool) bool {
 		sw += max(1, ((c[1]-c[0])*charH+hm/2)/hm)
 	}
 	p.w, p.h = sw+2*pad, sh+2*pad
+	p.pad, p.sh = pad, sh
 	n := p.w * p.h
 	p.img = growU8(p.img, n)
 	out := p.img
@@ -287,13 +289,31 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 	}
 	dr := max(1, charH/12)
 	dilate(mask, cw, ch, dr)
+	// The background around the characters (the dilated ring) is as light
+	// as the plate, not white: stretch it to white so that the characters
+	// do not carry a grey halo.
+	var ring [256]int
+	nring := 0
 	for i, m := range mask {
 		if m == 0 {
 			src[i] = 255
+		} else if l := p.lab[i]; l == 0 || !isKept[l] {
+			ring[src[i]]++
+			nring++
+		}
+	}
+	if nring > 0 {
+		if bg := pct(&ring, nring, 50); bg > 32 && bg < 255 {
+			for i, m := range mask {
+				if m != 0 {
+					src[i] = uint8(min(255, int(src[i])*255/bg))
+				}
+			}
 		}
 	}
 	m := charH / 4
 	r = image.Rect(max(0, x0-m), max(0, y0-m), min(cw, x1+1+m), min(ch, y1+1+m))
+	p.nkeep = len(keep)
 	// Columns: the kept components' x ranges, widened by the dilation
 	// radius and merged where they then overlap (pieces of one character
 	// stay together).
@@ -494,18 +514,15 @@ func otsu(img []uint8, w, pad, sw, sh int) int {
 	return bestT
 }
 
-// encodePGM writes the prepared image as a binary PGM (P5), which Leptonica
-// reads from memory without a codec and which costs nothing to encode.
-func (p *prep) encodePGM() []byte {
-	b := p.pgm[:0]
-	b = append(b, "P5\n"...)
-	b = strconv.AppendInt(b, int64(p.w), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(p.h), 10)
-	b = append(b, "\n255\n"...)
-	b = append(b, p.img[:p.w*p.h]...)
-	p.pgm = b
-	return b
+// line returns the prepared image without its top and bottom margins (the
+// rows of the scaled area) and with half its side margins: the text line
+// that the plate model reads as a whole (page segmentation mode 13), on
+// which the characters fill about two thirds of the height, as they did in
+// its training.
+func (p *prep) line() *image.Gray {
+	x0 := p.pad / 2
+	w := p.w - 2*x0
+	return &image.Gray{Pix: p.img[p.pad*p.w+x0 : (p.pad+p.sh-1)*p.w+x0+w], Stride: p.w, Rect: image.Rect(0, 0, w, p.sh)}
 }
 
 // image returns the prepared image (for tests and debugging; shares memory).

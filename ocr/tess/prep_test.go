@@ -1,7 +1,6 @@
 package tess
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"strings"
@@ -10,54 +9,20 @@ import (
 	"alprd/tools/platesynth/synth"
 )
 
-// hocrSample is the shape of Tesseract 5's hOCR with hocr_char_boxes=1 and
-// lstm_choice_mode=2 for a single line (abridged).
-const hocrSample = `  <div class='ocr_page' id='page_1' title='image ""; bbox 0 0 240 120; ppageno 0; scan_res 300 300'>
-   <div class='ocr_carea' id='block_1_1' title="bbox 31 11 209 94">
-    <p class='ocr_par' id='par_1_1' lang='eng' title="bbox 31 11 209 94">
-     <span class='ocr_line' id='line_1_1' title="bbox 31 11 209 94; baseline 0.011 -2; x_size 107.5">
-      <span class='ocrx_word' id='word_1_1' title='bbox 31 11 120 94; x_wconf 75'>
-       <span class='ocrx_cinfo' title='x_bboxes 31 38 48 92; x_conf 97.5'>7</span>
-        <span class='ocrx_cinfo' id='lstm_choices_1_1_1'>
-         <span class='ocrx_cinfo' id='choice_1_1_1' title='x_confs 96.9'>7</span>
-         <span class='ocrx_cinfo' id='choice_1_1_2' title='x_confs 71.2'>T</span>
-         <span class='ocrx_cinfo' id='choice_1_1_3' title='x_confs 2'>Z</span>
-        </span>
-       <span class='ocrx_cinfo' title='x_bboxes 53 11 79 92; x_conf 90'>/</span>
-        <span class='ocrx_cinfo' id='lstm_choices_1_1_2'>
-         <span class='ocrx_cinfo' id='choice_1_1_4' title='x_confs 88'>/</span>
-         <span class='ocrx_cinfo' id='choice_1_1_5' title='x_confs 80'>1</span>
-        </span>
-       <span class='ocrx_cinfo' title='x_bboxes 80 11 90 92; x_conf 95'>o</span>
-       <span class='ocrx_cinfo' title='x_bboxes 91 11 95 92; x_conf 60'>&amp;</span>
-        <span class='ocrx_cinfo' id='lstm_choices_1_1_3'>
-         <span class='ocrx_cinfo' id='choice_1_1_6' title='x_confs 60'>&amp;</span>
-         <span class='ocrx_cinfo' id='choice_1_1_7' title='x_confs 10'>8</span>
-        </span>
-      </span>
-      <span class='ocrx_word' id='word_1_2' title='bbox 130 11 209 94; x_wconf 90'>
-       <span class='ocrx_cinfo' title='x_bboxes 130 11 160 92; x_conf 99'>B</span>
-        <span class='ocrx_cinfo' id='lstm_choices_1_2_1'>
-         <span class='ocrx_cinfo' id='choice_1_2_1' title='x_confs 98'>B</span>
-         <span class='ocrx_cinfo' id='choice_1_2_2' title='x_confs 40'>8</span>
-        </span>
-      </span>
-     </span>
-    </p>
-   </div>
-  </div>
-`
+// symSample is what Tesseract 5 reports for a single line of two words
+// "7/o&" and "B", with LSTM choices (lstm_choice_mode=2).
+var symSample = []sym{
+	{text: "7", conf: 97.5, wordStart: true, choices: []alt{{"7", 96.9}, {"T", 71.2}, {"Z", 2}}},
+	{text: "/", conf: 90, choices: []alt{{"/", 88}, {"1", 80}}},
+	{text: "o", conf: 95},
+	{text: "&", conf: 60, choices: []alt{{"&", 60}, {"8", 10}}},
+	{text: "B", conf: 99, wordStart: true, choices: []alt{{"B", 98}, {"8", 40}}},
+}
 
-func TestParseHOCR(t *testing.T) {
-	pg, err := parseHOCR(hocrSample)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestPageOf(t *testing.T) {
+	pg := pageOf(symSample)
 	if got, want := strings.Join(pg.words, " "), "7/o& B"; got != want {
 		t.Errorf("words %q, want %q", got, want)
-	}
-	if fmt.Sprint(pg.wconf) != "[75 90]" {
-		t.Errorf("word confidences %v, want [75 90]", pg.wconf)
 	}
 	if len(pg.syms) != 5 {
 		t.Fatalf("%d symbols, want 5: %+v", len(pg.syms), pg.syms)
@@ -66,19 +31,13 @@ func TestParseHOCR(t *testing.T) {
 	if s0.text != "7" || s0.conf != 97.5 || len(s0.alts) != 2 || s0.alts[0] != (alt{"T", 71.2}) {
 		t.Errorf("symbol 0 = %+v, want 7 (97.5) with alternatives T, Z", s0)
 	}
-	if pg.syms[3].text != "&" {
-		t.Errorf("entity not decoded: %q", pg.syms[3].text)
-	}
-	if _, err := parseHOCR(""); err != nil {
-		t.Errorf("empty hOCR: %v", err)
+	if pg := pageOf(nil); len(pg.words) != 0 || len(pg.syms) != 0 {
+		t.Errorf("no symbols: %+v", pg)
 	}
 }
 
 func TestReading(t *testing.T) {
-	pg, err := parseHOCR(hocrSample)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg := pageOf(symSample)
 	rd := pg.reading(allowedSet(DefaultWhitelist), 10, 5)
 	// "/" becomes its allowed alternative "1" (80 >= 0.85*90); "o" is
 	// upper-cased; "&" is dropped (its best allowed choice is far less sure).
@@ -152,9 +111,9 @@ func TestPrepare(t *testing.T) {
 			if h := out.Rect.Dy(); h < 96 || h > 130 {
 				t.Errorf("height %d, want about 110", h)
 			}
-			pgm := pr.encodePGM()
-			if !bytes.HasPrefix(pgm, []byte(fmt.Sprintf("P5\n%d %d\n255\n", out.Rect.Dx(), out.Rect.Dy()))) || len(pgm) < out.Rect.Dx()*out.Rect.Dy() {
-				t.Errorf("bad PGM header %q", pgm[:16])
+			// The plate model's line: the scaled area only, dark on light.
+			if l := pr.line(); l.Rect.Dy() != pr.sh || l.Rect.Dx() != out.Rect.Dx()-2*(pr.pad/2) || l.Pix[0] != 255 {
+				t.Errorf("line %v (first pixel %d), want %dx%d", l.Rect, l.Pix[0], out.Rect.Dx()-2*(pr.pad/2), pr.sh)
 			}
 		})
 	}
@@ -178,7 +137,29 @@ func TestPrepare(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
-	if c.Language != "eng" || c.Whitelist != DefaultWhitelist || c.CharHeight != 48 || c.MaxCandidates != 10 || c.MinAltConfidence != 5 {
+	if c.Language != DefaultLanguage || c.Whitelist != DefaultWhitelist || c.CharHeight != 48 || c.MaxCandidates != 10 || c.MinAltConfidence != 5 {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestMergePositions(t *testing.T) {
+	p := func(opts ...alt) pos { return pos{opts: opts} }
+	a := []pos{p(alt{"Z", 60}, alt{"2", 50}), p(alt{"A", 90})}
+	b := []pos{p(alt{"2", 80}, alt{"Z", 10}), p(alt{"A", 70}, alt{"4", 20})}
+	got := mergePositions(a, b)
+	want := []pos{p(alt{"2", 65}, alt{"Z", 35}), p(alt{"A", 80}, alt{"4", 10})}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("same length: got %v, want %v", got, want)
+	}
+	// Different lengths: the more confident reading, whole.
+	c := []pos{p(alt{"L", 30}), p(alt{"2", 40}), p(alt{"A", 50})}
+	if got := mergePositions(a, c); fmt.Sprint(got) != fmt.Sprint(a) {
+		t.Errorf("different lengths: got %v, want %v", got, a)
+	}
+	if got := mergePositions(c, b); fmt.Sprint(got) != fmt.Sprint(b) {
+		t.Errorf("different lengths: got %v, want %v", got, b)
+	}
+	if got := mergePositions(nil, b); fmt.Sprint(got) != fmt.Sprint(b) {
+		t.Errorf("one empty: got %v, want %v", got, b)
 	}
 }

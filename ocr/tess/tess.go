@@ -3,24 +3,28 @@
 package tess
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"image"
 	"strings"
-	"sync"
-
-	"github.com/otiai10/gosseract/v2"
 
 	"alprd/ocr"
 )
 
-// Reader reads plate crops with one Tesseract handle. Not safe for
-// concurrent use; make one per worker.
+// Reader reads plate crops with one or two Tesseract handles (the plate
+// model, a tessdata language, or both). Not safe for concurrent use; make one
+// per worker.
 type Reader struct {
 	cfg     Config
 	allowed *[256]bool // from cfg.Whitelist
-	client  *gosseract.Client
+	model   []byte     // the plate model's bytes, nil when Language has no PlateModel
+	lang    string     // the tessdata languages of Language, "" when none
+	plate   *api       // reads with the plate model; nil when closed or unused
+	tess    *api       // reads with lang; nil when closed or unused
+	open    bool
 	prep    prep
+	syms    []sym
 }
 
 var _ ocr.Reader = (*Reader)(nil)
@@ -29,33 +33,33 @@ var _ ocr.Reader = (*Reader)(nil)
 // I/O: call Open before Read.
 func New(cfg Config) *Reader {
 	cfg = cfg.withDefaults()
-	return &Reader{cfg: cfg, allowed: allowedSet(cfg.Whitelist)}
+	r := &Reader{cfg: cfg, allowed: allowedSet(cfg.Whitelist)}
+	var rest []string
+	for _, l := range strings.Split(cfg.Language, "+") {
+		if l == PlateModel {
+			r.model = plateModel
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	r.lang = strings.Join(rest, "+")
+	return r
 }
+
+// plateModel is PlateModel's traineddata (an integer LSTM model, a few
+// hundred kB), made by train/train.sh.
+//
+//go:embed model/plate.traineddata
+var plateModel []byte
 
 // Config returns the configuration in force, defaults filled in.
 func (r *Reader) Config() Config { return r.cfg }
 
-// initMu serialises Tesseract initialisation: gosseract captures
-// Tesseract's messages during Init by redirecting the process's stderr,
-// which two concurrent Opens would tangle.
-var initMu sync.Mutex
-
-// blank is a small white PGM used to initialise the handle in Open.
-var blank = func() []byte {
-	b := []byte("P5\n32 16\n255\n")
-	for i := 0; i < 32*16; i++ {
-		b = append(b, 255)
-	}
-	return b
-}()
-
-// Open creates the Tesseract handle and loads the language model. It
-// returns an error naming the language and tessdata directory when the model
-// cannot be loaded. Open on an open Reader does nothing. During Open the
-// process's stderr is briefly redirected (gosseract does this to capture
-// Tesseract's messages), so output written there meanwhile is lost.
+// Open creates the Tesseract handles and loads their models. It returns an
+// error naming the language and tessdata directory when a model cannot be
+// loaded. Open on an open Reader does nothing.
 func (r *Reader) Open() error {
-	if r.client != nil {
+	if r.open {
 		return nil
 	}
 	cfg := r.cfg
@@ -65,104 +69,99 @@ func (r *Reader) Open() error {
 	if err := cfg.checkModels(); err != nil {
 		return fail(err)
 	}
-	c := gosseract.NewClient()
-	if err := r.configure(c); err != nil {
-		c.Close()
-		return fail(err)
+	if r.model != nil {
+		a, err := openAPI("", r.model, PlateModel, tessVars)
+		if err != nil {
+			return fail(err)
+		}
+		r.plate = a
 	}
-	// gosseract initialises Tesseract lazily, on the first recognition, and
-	// re-applies the variables after it. Do that now so that a bad language
-	// fails here and the model load is paid in Open rather than by the
-	// first Read.
-	initMu.Lock()
-	err := c.SetImageFromBytes(blank)
-	if err == nil {
-		_, err = c.Text()
+	if r.lang != "" {
+		a, err := openAPI(cfg.TessdataPrefix, nil, r.lang, tessVars)
+		if err != nil {
+			r.Close()
+			return fail(err)
+		}
+		r.tess = a
 	}
-	initMu.Unlock()
-	if err != nil {
-		c.Close()
-		// gosseract's message ends with Tesseract's captured output, which
-		// is often empty.
-		return fail(errors.New(strings.TrimRight(strings.TrimSpace(err.Error()), ":")))
-	}
-	r.client = c
+	r.open = true
 	return nil
 }
 
-func (r *Reader) configure(c *gosseract.Client) error {
-	cfg := r.cfg
-	if err := c.SetLanguage(strings.Split(cfg.Language, "+")...); err != nil {
-		return err
-	}
-	if cfg.TessdataPrefix != "" {
-		if err := c.SetTessdataPrefix(cfg.TessdataPrefix); err != nil {
-			return err
-		}
-	}
+// tessVars are the Tesseract variables of every handle, set before the
+// model loads.
+var tessVars = [][2]string{
 	// No tessedit_char_whitelist: Config.Whitelist is applied to the
 	// recognised characters and their alternatives (see page.reading).
-	// SetPageSegMode goes straight to the handle, and Tesseract's Init
-	// resets it; the variable is applied after Init, so set both.
-	if err := c.SetPageSegMode(gosseract.PSM_SINGLE_LINE); err != nil {
-		return err
-	}
-	for k, v := range map[gosseract.SettableVariable]string{
-		"tessedit_pageseg_mode": "7",
-		// The crops carry no resolution; say one so that Tesseract does not
-		// guess (and warn).
-		"user_defined_dpi": "300",
-		// Per-character boxes and LSTM alternatives in the hOCR output.
-		"hocr_char_boxes":  "1",
-		"lstm_choice_mode": "2",
-		"debug_file":       "/dev/null",
-	} {
-		if err := c.SetVariable(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	// Per-character LSTM alternatives for the choice iterator.
+	{"lstm_choice_mode", "2"},
+	// Tesseract's diagnostics (not its errors) go nowhere.
+	{"debug_file", "/dev/null"},
 }
 
 // Read recognises the text of a plate crop. An unreadable crop (too small,
 // flat, or nothing recognised) gives a Reading with empty Text and no error.
+//
+// The crop is prepared once (see prep.prepare). The plate model reads the
+// prepared line as a whole (page segmentation mode 13, as it was trained); a
+// tessdata language reads it as a single text line (mode 7). With both,
+// their readings are merged character by character when they agree on the
+// number of characters, else the more confident one is kept.
 func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
-	if r.client == nil {
+	if !r.open {
 		return ocr.Reading{}, errors.New("tess: read: reader not open")
 	}
 	if crop == nil || !r.prep.prepare(crop, r.cfg.CharHeight, r.cfg.Binarize) {
 		return ocr.Reading{}, nil
 	}
-	if err := r.client.SetImageFromBytes(r.prep.encodePGM()); err != nil {
-		return ocr.Reading{}, fmt.Errorf("tess: read: %w", err)
+	var ps []pos
+	var raws []string
+	for _, e := range [...]struct {
+		a    *api
+		line bool
+	}{{r.plate, true}, {r.tess, false}} {
+		if e.a == nil {
+			continue
+		}
+		img, psm := r.prep.image(), psmSingleLine
+		if e.line {
+			img, psm = r.prep.line(), psmRawLine
+		}
+		syms, err := e.a.read(r.syms[:0], img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, psm)
+		r.syms = syms
+		if err != nil {
+			return ocr.Reading{}, fmt.Errorf("tess: read: %v image: %w", img.Rect.Size(), err)
+		}
+		pg := pageOf(syms)
+		raws = append(raws, strings.Join(pg.words, " "))
+		p := pg.positions(r.allowed, r.cfg.MinAltConfidence)
+		if ps == nil {
+			ps = p
+		} else {
+			ps = mergePositions(ps, p)
+		}
 	}
-	// gosseract v2.4.1 never frees the string Tesseract returns here (nor
-	// those of Text and GetBoundingBoxes): each Read leaks the hOCR text,
-	// about 4-5 kB. See the package doc.
-	h, err := r.client.HOCRText()
-	if err != nil {
-		return ocr.Reading{}, fmt.Errorf("tess: read: %w", err)
-	}
-	pg, err := parseHOCR(h)
-	if err != nil {
-		return ocr.Reading{}, fmt.Errorf("tess: read: parsing hOCR: %w", err)
-	}
-	return pg.reading(r.allowed, r.cfg.MaxCandidates, r.cfg.MinAltConfidence), nil
+	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates), nil
 }
+
+// Tesseract's page segmentation modes used here.
+const (
+	psmSingleLine = 7
+	psmRawLine    = 13
+)
 
 // Close releases the Tesseract handle. Closing a closed Reader does nothing;
 // a closed Reader can be opened again.
 func (r *Reader) Close() error {
-	if r.client == nil {
-		return nil
+	for _, a := range []**api{&r.plate, &r.tess} {
+		if *a != nil {
+			(*a).close()
+			*a = nil
+		}
 	}
-	err := r.client.Close()
-	r.client = nil
-	if err != nil {
-		return fmt.Errorf("tess: close: %w", err)
-	}
+	r.open = false
 	return nil
 }
 
 // Version returns the version of the Tesseract library linked in.
-func Version() string { return gosseract.Version() }
+func Version() string { return tessVersion() }

@@ -32,7 +32,13 @@ func TestVersion(t *testing.T) {
 }
 
 func TestReadPlates(t *testing.T) {
-	r := openReader(t, Config{})
+	for _, lang := range []string{PlateModel, "eng", DefaultLanguage} {
+		t.Run(lang, func(t *testing.T) { testReadPlates(t, lang) })
+	}
+}
+
+func testReadPlates(t *testing.T, lang string) {
+	r := openReader(t, Config{Language: lang})
 	tests := []struct {
 		name, format, text string
 		width              int
@@ -196,9 +202,10 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"unknown language", Config{Language: "xxx"}, []string{"tess: open", `"xxx"`}},
 		{"unknown language, explicit dir", Config{Language: "xxx", TessdataPrefix: dataDir(t)}, []string{"tess: open", `"xxx"`, dataDir(t), "xxx.traineddata"}},
-		{"empty tessdata dir", Config{TessdataPrefix: dir}, []string{"tess: open", `"eng"`, dir}},
-		{"missing tessdata dir", Config{TessdataPrefix: dir + "/nope"}, []string{"tess: open", dir + "/nope"}},
+		{"empty tessdata dir", Config{Language: "eng", TessdataPrefix: dir}, []string{"tess: open", `"eng"`, dir}},
+		{"missing tessdata dir", Config{Language: "eng", TessdataPrefix: dir + "/nope"}, []string{"tess: open", dir + "/nope"}},
 		{"second language unknown", Config{Language: "eng+xxx", TessdataPrefix: dataDir(t)}, []string{"xxx.traineddata"}},
+		{"plate and unknown language", Config{Language: "plate+xxx", TessdataPrefix: dataDir(t)}, []string{`"plate+xxx"`, "xxx.traineddata"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,8 +244,16 @@ func dataDir(t *testing.T) string {
 	return ""
 }
 
+// The plate model is built in: it needs no tessdata directory.
+func TestPlateModelOnly(t *testing.T) {
+	r := openReader(t, Config{Language: PlateModel, TessdataPrefix: t.TempDir() + "/nope"})
+	if rd, err := r.Read(plate(t, "us-ca", "7ABC123", 200, false, synth.GoBold)); err != nil || rd.Text != "7ABC123" {
+		t.Errorf("got %q, %v", rd.Text, err)
+	}
+}
+
 func TestExplicitTessdata(t *testing.T) {
-	r := openReader(t, Config{TessdataPrefix: dataDir(t)})
+	r := openReader(t, Config{Language: "eng", TessdataPrefix: dataDir(t)})
 	if rd, err := r.Read(plate(t, "us-ca", "7ABC123", 200, false, synth.GoBold)); err != nil || rd.Text != "7ABC123" {
 		t.Errorf("got %q, %v", rd.Text, err)
 	}
@@ -287,14 +302,17 @@ type mismatch struct{ got, want string }
 func (m *mismatch) Error() string { return "got " + m.got + ", want " + m.want }
 
 func BenchmarkRead(b *testing.B) {
-	r := openReader(b, Config{})
 	img := soften(plate(b, "us-ca", "7ABC123", 200, false, synth.GoBold), 0, 1)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := r.Read(img); err != nil {
-			b.Fatal(err)
-		}
+	for _, lang := range []string{PlateModel, "eng", DefaultLanguage} {
+		b.Run(lang, func(b *testing.B) {
+			r := openReader(b, Config{Language: lang})
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Read(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

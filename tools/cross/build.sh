@@ -6,7 +6,7 @@
 # 1. Pure Go (CGO_ENABLED=0): `go build ./...` must compile every package
 #    (cgo-only packages such as ocr/tess compile as their !cgo stubs), and every
 #    main package under tools/ is written to OUTDIR.
-# 2. The daemon ./firmware/cmd/alprd with cgo (gosseract -> libtesseract,
+# 2. The daemon ./firmware/cmd/alprd with cgo (ocr/tess -> libtesseract,
 #    libleptonica, C++) through Debian's aarch64 cross compiler. The arm64
 #    Tesseract/Leptonica .debs are fetched with `apt-get download` and unpacked
 #    with `dpkg-deb -x` into a private sysroot, because libleptonica-dev is not
@@ -177,8 +177,8 @@ if [ ${#tools[@]} -gt 0 ]; then
 fi
 
 # --- 2. the cgo daemon ------------------------------------------------------------
-# CPPFLAGS (not CFLAGS) so that the sysroot comes before gosseract's own
-# -I/usr/local/include; CGO_CFLAGS/CGO_CXXFLAGS keep Go's default -O2 -g.
+# CPPFLAGS (not CFLAGS) so that the sysroot's headers come before any include
+# path a cgo package adds; CGO_CFLAGS/CGO_CXXFLAGS keep Go's default -O2 -g.
 log "go build ./firmware/cmd/alprd (cgo, $CROSS_CXX, sysroot $SYSROOT)"
 CGO_ENABLED=1 CC=$CROSS_CC CXX=$CROSS_CXX \
 	PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$SYSROOT/$ARM_LIB/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$SYSROOT" \

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tess
+
+const raceEnabled = false

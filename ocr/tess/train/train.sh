@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Train Tesseract's LSTM plate model (plate.traineddata) from synthesized
+# plates only (see ocr/tess/traingen_test.go): nothing here comes from real
+# images.
+#
+#   bash ocr/tess/train/train.sh [WORKDIR]
+#
+# Steps: install the typefaces and Tesseract's training tools (Debian
+# packages), write N synthesized lines (ALPRD_TRAIN_N, default 30000) with
+# `go test -run TestTrainingSet`, turn each into an .lstmf with
+# `tesseract ... lstm.train`, build a starter model with
+# combine_lang_model, train a small network from scratch with lstmtraining
+# (ITER iterations, default 30000), and write ocr/tess/model/plate.traineddata
+# (an integer model, as Read uses it), which the package embeds. The data are
+# seeded (ALPRD_TRAIN_SEED=1); lstmtraining runs on all cores, so a rerun
+# gives a model of the same quality, not the same bytes. About 25 minutes
+# on 2 cores (10 to synthesize and convert, 15 to train).
+set -euo pipefail
+
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../../.." && pwd)
+WORK=${1:-${TMPDIR:-/tmp}/alprd-plate-train}
+N=${ALPRD_TRAIN_N:-30000}
+ITER=${ITER:-30000}
+NET='[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'
+OUT=$ROOT/ocr/tess/model/plate.traineddata
+log() { printf 'train: %s\n' "$*" >&2; }
+
+FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura tesseract-ocr)
+missing=()
+for p in "${FONT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { log "run: sudo apt-get install -y ${missing[*]}"; exit 1; }
+	log "apt-get install ${missing[*]}"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+FONTS=(
+	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
+	/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+	/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
+	/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
+	/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf
+	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf
+	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Regular.otf
+	/usr/share/fonts/opentype/urw-base35/NimbusSans-Bold.otf
+	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf
+	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Regular.otf
+	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf
+	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Regular.ttf
+	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Medium.ttf
+	/usr/share/fonts/truetype/freefont/FreeSansBold.ttf
+	/usr/share/fonts/opentype/b612/B612-Bold.otf
+	/usr/share/fonts/opentype/b612/B612Mono-Bold.otf
+	/usr/share/fonts/opentype/jura/Jura-Bold.otf
+)
+
+rm -rf "$WORK"
+mkdir -p "$WORK/lines" "$WORK/lang" "$WORK/ckpt" "$WORK/script"
+log "synthesizing $N lines into $WORK/lines"
+(cd "$ROOT" && ALPRD_TRAIN_OUT="$WORK/lines" ALPRD_TRAIN_N="$N" ALPRD_TRAIN_SEED=1 \
+	ALPRD_TRAIN_FONTS="$(IFS=:; echo "${FONTS[*]}")" \
+	go test -count=1 -run '^TestTrainingSet$' ./ocr/tess >/dev/null)
+
+log "making .lstmf files"
+# lstm.train reads the model's configuration only (tessedit_init_config_only).
+xargs -P "$(nproc)" -I{} sh -c 'tesseract "$1" "${1%.png}" --psm 13 lstm.train >/dev/null 2>&1' _ {} <"$WORK/lines/list.txt"
+ls "$WORK"/lines/*.lstmf | sort >"$WORK/all.txt"
+# Every 20th line is held out to watch the error rate.
+awk 'NR % 20 == 0' "$WORK/all.txt" >"$WORK/eval.txt"
+awk 'NR % 20 != 0' "$WORK/all.txt" >"$WORK/train.txt"
+
+log "starter model"
+cat "$WORK"/lines/*.gt.txt >"$WORK/all.gt"
+unicharset_extractor --output_unicharset "$WORK/unicharset" --norm_mode 1 "$WORK/all.gt" >/dev/null 2>&1
+# Only Han scripts use the radical table, but the file must parse.
+echo "19968 1 1" >"$WORK/script/radical-stroke.txt"
+combine_lang_model --input_unicharset "$WORK/unicharset" --script_dir "$WORK/script" \
+	--output_dir "$WORK/lang" --lang plate >/dev/null 2>&1
+n=$(head -n1 "$WORK/unicharset")
+
+log "lstmtraining, $ITER iterations"
+OMP_THREAD_LIMIT=$(nproc) lstmtraining \
+	--traineddata "$WORK/lang/plate/plate.traineddata" \
+	--net_spec "${NET/c###/c$n}" \
+	--model_output "$WORK/ckpt/plate" \
+	--learning_rate 0.002 \
+	--train_listfile "$WORK/train.txt" \
+	--eval_listfile "$WORK/eval.txt" \
+	--max_iterations "$ITER" \
+	--target_error_rate 0.001 \
+	--debug_interval 0 >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log" >&2; exit 1; }
+grep -E "^At iteration|^Finished" "$WORK/train.log" | tail -3 >&2
+
+mkdir -p "$(dirname "$OUT")"
+lstmtraining --stop_training --convert_to_int \
+	--continue_from "$WORK/ckpt/plate_checkpoint" \
+	--traineddata "$WORK/lang/plate/plate.traineddata" \
+	--model_output "$OUT" >/dev/null 2>&1
+log "wrote $OUT ($(du -h "$OUT" | cut -f1))"
