@@ -87,7 +87,7 @@ func TestFields(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"read", keys(m), []string{"box", "camera", "candidates", "confidence", "crop_jpeg", "device", "firmware", "frame_seq", "id", "plate", "position", "processing_ms", "raw", "time", "v"}},
+		{"read", keys(m), []string{"box", "camera", "candidates", "confidence", "crop_jpeg", "device", "firmware", "frame_seq", "frames", "id", "plate", "position", "processing_ms", "raw", "time", "v"}},
 		{"position", keys(m["position"]), []string{"accuracy_m", "lat", "lon", "source", "time"}},
 		{"box", keys(m["box"]), []string{"h", "w", "x", "y"}},
 		{"candidate", keys(m["candidates"].([]any)[0]), []string{"confidence", "text"}},

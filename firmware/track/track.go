@@ -281,6 +281,7 @@ const (
 	textSame   = 0.35 // normDist under which texts are of the same plate
 	rescueLen  = 4    // shortest texts that may match wherever the box is
 	textWeight = 2.0  // cost of a normDist of 1, against one diagonal
+	textVeto   = 0.5  // texts further apart are different plates, wherever the boxes are
 	dupIoU     = 0.5  // same-frame overlap that makes a duplicate detection
 )
 
@@ -392,6 +393,12 @@ func (t *Tracker) cost(tr *track, o *Observation) (float64, bool) {
 	jump := math.Hypot(ox-px, oy-py) / scale
 	sized := max(da, db) <= maxGrowth*max(min(da, db), 1)
 	td, same := t.textDist(tr, o)
+	if td > textVeto {
+		// Another car in the same place (the next one in the lane, or a
+		// replayed sequence of different cars): more than half the
+		// characters differ even after confusable pairs are forgiven.
+		return 0, false
+	}
 	switch {
 	case jump <= nearJump && sized:
 	case jump <= gate && sized && (td < 0 || td <= textSame):

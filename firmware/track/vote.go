@@ -73,6 +73,10 @@ func vote(reads []reading, maxCands int) voted {
 		}
 		sumConf += r.conf
 		nFull++
+		// An alternative character counts once per reading, at the weight of
+		// the best candidate that has it: many candidates sharing one
+		// alternative must not outvote the reading itself.
+		alt := make([][256]float64, L)
 		for _, c := range r.cands {
 			if len(c.Text) != L || c.Text == r.text {
 				continue
@@ -80,8 +84,13 @@ func vote(reads []reading, maxCands int) voted {
 			aw := altWeight * weight(clampConf(c.Confidence))
 			for i := 0; i < L; i++ {
 				if c.Text[i] != r.text[i] {
-					votes[i][c.Text[i]] += aw
+					alt[i][c.Text[i]] = max(alt[i][c.Text[i]], aw)
 				}
+			}
+		}
+		for i := range alt {
+			for ch, aw := range alt[i] {
+				votes[i][ch] += aw
 			}
 		}
 	}

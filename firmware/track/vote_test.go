@@ -1,9 +1,11 @@
 package track
 
 import (
+	"image"
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"alprd/ocr"
 )
@@ -126,5 +128,45 @@ func TestVoteConfidence(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestManyAlternativesDoNotOutvote: one reading whose candidates share an
+// alternative character at one position (as a reader's top-N lists do) still
+// votes for its own text.
+func TestManyAlternativesDoNotOutvote(t *testing.T) {
+	tr := New(Config{})
+	p := ocr.Plate{Region: ocr.Region{Box: image.Rect(100, 100, 220, 160)}, Reading: ocr.Reading{
+		Text: "JWG9249", Confidence: 100,
+		Candidates: []ocr.Candidate{{Text: "JWG9249", Confidence: 100}, {Text: "JW69249", Confidence: 100},
+			{Text: "JW69299", Confidence: 95}, {Text: "JW69240", Confidence: 95}, {Text: "QW69249", Confidence: 95}, {Text: "0W69249", Confidence: 90}},
+	}}
+	now := time.Unix(1000, 0)
+	tr.Add(now, Observation{Time: now, Plate: p})
+	passes := tr.Flush()
+	if len(passes) != 1 || passes[0].Text != "JWG9249" {
+		t.Fatalf("got %+v, want one pass voting JWG9249", passes)
+	}
+}
+
+// TestDifferentPlatesSamePlace: two cars whose plates sit in the same place
+// in consecutive frames (the next car in the lane) make two passes.
+func TestDifferentPlatesSamePlace(t *testing.T) {
+	tr := New(Config{})
+	box := image.Rect(500, 400, 640, 470)
+	now := time.Unix(1000, 0)
+	for i, text := range []string{"NXX3006", "NXX3006", "VME2079", "VME2079"} {
+		at := now.Add(time.Duration(i) * 100 * time.Millisecond)
+		tr.Add(at, Observation{Time: at, Seq: uint64(i + 1), Plate: ocr.Plate{Region: ocr.Region{Box: box},
+			Reading: ocr.Reading{Text: text, Confidence: 95, Candidates: []ocr.Candidate{{Text: text, Confidence: 95}}}}})
+	}
+	passes := tr.Flush()
+	var got []string
+	for _, p := range passes {
+		got = append(got, p.Text)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"NXX3006", "VME2079"}) {
+		t.Errorf("got passes %v, want NXX3006 and VME2079", got)
 	}
 }
