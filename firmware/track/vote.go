@@ -60,7 +60,12 @@ func vote(reads []reading, maxCands int) voted {
 		return voted{}
 	}
 
+	// votes ranks characters (readings plus their alternatives); read counts
+	// only what the readings themselves say, and gives the confidence: a
+	// reader's alternatives rank the runners-up but do not make a reading
+	// less sure of itself.
 	votes := make([][256]float64, L)
+	read := make([][256]float64, L)
 	var sumConf float64
 	var nFull int
 	for _, r := range reads {
@@ -70,6 +75,7 @@ func vote(reads []reading, maxCands int) voted {
 		w := weight(r.conf)
 		for i := 0; i < L; i++ {
 			votes[i][r.text[i]] += w
+			read[i][r.text[i]] += w
 		}
 		sumConf += r.conf
 		nFull++
@@ -112,6 +118,7 @@ func vote(reads []reading, maxCands int) voted {
 		for i, j := range at {
 			if j >= 0 {
 				votes[i][r.text[j]] += w
+				read[i][r.text[j]] += w
 			}
 		}
 	}
@@ -135,7 +142,13 @@ func vote(reads []reading, maxCands int) voted {
 			return cmp.Or(cmp.Compare(b.share, a.share), cmp.Compare(a.c, b.c))
 		})
 		opts[i] = opts[i][:min(len(opts[i]), maxOptions)]
-		prob *= opts[i][0].share
+		var readTotal float64
+		for _, w := range read[i] {
+			readTotal += w
+		}
+		if readTotal > 0 {
+			prob *= read[i][text[i]] / readTotal
+		}
 	}
 	v := voted{text: text, conf: meanConf * prob}
 	v.cands = candidates(text, v.conf, meanConf, opts, reads, L, maxCands)

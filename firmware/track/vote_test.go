@@ -170,3 +170,24 @@ func TestDifferentPlatesSamePlace(t *testing.T) {
 		t.Errorf("got passes %v, want NXX3006 and VME2079", got)
 	}
 }
+
+// TestAlternativesKeepConfidence: a reading seen once keeps its own
+// confidence; its alternatives rank the runners-up but do not lower it.
+func TestAlternativesKeepConfidence(t *testing.T) {
+	tr := New(Config{})
+	now := time.Unix(1000, 0)
+	tr.Add(now, Observation{Time: now, Plate: ocr.Plate{Region: ocr.Region{Box: image.Rect(0, 0, 140, 70)}, Reading: ocr.Reading{
+		Text: "UYZ0511", Confidence: 96,
+		Candidates: []ocr.Candidate{{Text: "UYZ0511", Confidence: 96}, {Text: "UY20511", Confidence: 90}, {Text: "UYZO511", Confidence: 85}, {Text: "UYZ05II", Confidence: 80}},
+	}}})
+	passes := tr.Flush()
+	if len(passes) != 1 {
+		t.Fatalf("got %d passes, want 1", len(passes))
+	}
+	if p := passes[0]; p.Text != "UYZ0511" || math.Abs(p.Confidence-96) > 0.01 {
+		t.Errorf("got %s at %.2f, want UYZ0511 at 96", p.Text, p.Confidence)
+	}
+	if p := passes[0]; len(p.Candidates) < 2 || p.Candidates[1].Confidence >= p.Candidates[0].Confidence {
+		t.Errorf("candidates %v: want runners-up below the vote", p.Candidates)
+	}
+}
