@@ -185,7 +185,6 @@ func testConfig(broker, frames string) config.Config {
 	cfg.GPS = config.GPS{Mode: "fixed", Lat: 37.8044, Lon: -122.2712, AccuracyM: 5, Baud: 9600}
 	cfg.MQTT.Broker = "tcp://" + broker
 	cfg.MQTT.Timeout.Duration = 5 * time.Second
-	cfg.OCR.MinConfidence = 0
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
