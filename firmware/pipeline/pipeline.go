@@ -60,10 +60,10 @@ type Config struct {
 
 	Workers       int     // default 1
 	Queue         int     // frames between capture and workers; default 4
-	MaxPlates     int     // regions read per frame; default 3
+	MaxPlates     int     // regions read per frame; 0: ocr.Engine's default (3)
 	MinConfidence float64 // reads below are not published
-	MinChars      int     // readings shorter are not plates; default 2
-	MaxChars      int     // readings longer are not plates; default 8
+	MinChars      int     // readings shorter are not plates; 0: ocr.Engine's default (2)
+	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (8)
 	CropQuality   int     // default 85
 	DrainTimeout  time.Duration
 	Log           *slog.Logger
@@ -103,15 +103,6 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 4
-	}
-	if cfg.MaxPlates <= 0 {
-		cfg.MaxPlates = 3
-	}
-	if cfg.MinChars <= 0 {
-		cfg.MinChars = 2
-	}
-	if cfg.MaxChars <= 0 {
-		cfg.MaxChars = 8
 	}
 	if cfg.CropQuality <= 0 {
 		cfg.CropQuality = 85
