@@ -26,11 +26,19 @@
 //   - A Tesseract language from Config.TessdataPrefix, such as "eng", read
 //     as a single text line (mode 7).
 //   - Both ("plate+eng"): the two readings are merged character by
-//     character when they have as many characters; otherwise the more
-//     confident one is kept.
+//     character when they have as many characters, the English model's
+//     confidences weighing more (see plateWeight); otherwise the more
+//     confident one is kept. Before that, each drops the symbols whose boxes
+//     are off the row of characters (too short, or above or below it), and
+//     the plate model the symbols that the other reads as a mark ("@", "+",
+//     "©": a logo between the characters).
+//
+// A reading of low confidence is read again at another scale, and the more
+// confident reading kept (see secondBelow).
 //
 // Ranked candidates are built from Tesseract's per-character alternatives
-// (its LSTM "choices"), so one recognition yields the top-N plates that a
+// (its LSTM "choices"), by a beam search over the positions, together with
+// those of each model's own reading (and of the second read), so one recognition yields the top-N plates that a
 // later stage (state patterns, voting over frames) can pick from. Tesseract
 // itself runs without a character whitelist: with one, its LSTM drops a
 // character whose best choice is not allowed (a plate font's "7" read as "/")

@@ -520,10 +520,13 @@ func otsu(img []uint8, w, pad, sw, sh int) int {
 // which the characters fill about two thirds of the height, as they did in
 // its training.
 func (p *prep) line() *image.Gray {
-	x0 := p.pad / 2
+	x0, _ := p.lineOffset()
 	w := p.w - 2*x0
 	return &image.Gray{Pix: p.img[p.pad*p.w+x0 : (p.pad+p.sh-1)*p.w+x0+w], Stride: p.w, Rect: image.Rect(0, 0, w, p.sh)}
 }
+
+// lineOffset is where line's origin lies in the prepared image.
+func (p *prep) lineOffset() (x, y int) { return p.pad / 2, p.pad }
 
 // image returns the prepared image (for tests and debugging; shares memory).
 func (p *prep) image() *image.Gray {

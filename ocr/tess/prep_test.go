@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"alprd/ocr"
 	"alprd/tools/platesynth/synth"
 )
 
@@ -146,20 +147,123 @@ func TestMergePositions(t *testing.T) {
 	p := func(opts ...alt) pos { return pos{opts: opts} }
 	a := []pos{p(alt{"Z", 60}, alt{"2", 50}), p(alt{"A", 90})}
 	b := []pos{p(alt{"2", 80}, alt{"Z", 10}), p(alt{"A", 70}, alt{"4", 20})}
-	got := mergePositions(a, b)
+	got := mergePositions(a, b, 0.5)
 	want := []pos{p(alt{"2", 65}, alt{"Z", 35}), p(alt{"A", 80}, alt{"4", 10})}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("same length: got %v, want %v", got, want)
+	}
+	// Weighted: a counts 0.25, b 0.75.
+	got = mergePositions(a, b, 0.25)
+	want = []pos{p(alt{"2", 72.5}, alt{"Z", 22.5}), p(alt{"A", 75}, alt{"4", 15})}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("same length: got %v, want %v", got, want)
 	}
 	// Different lengths: the more confident reading, whole.
 	c := []pos{p(alt{"L", 30}), p(alt{"2", 40}), p(alt{"A", 50})}
-	if got := mergePositions(a, c); fmt.Sprint(got) != fmt.Sprint(a) {
+	if got := mergePositions(a, c, 0.5); fmt.Sprint(got) != fmt.Sprint(a) {
 		t.Errorf("different lengths: got %v, want %v", got, a)
 	}
-	if got := mergePositions(c, b); fmt.Sprint(got) != fmt.Sprint(b) {
+	if got := mergePositions(c, b, 0.5); fmt.Sprint(got) != fmt.Sprint(b) {
 		t.Errorf("different lengths: got %v, want %v", got, b)
 	}
-	if got := mergePositions(nil, b); fmt.Sprint(got) != fmt.Sprint(b) {
+	if got := mergePositions(nil, b, 0.5); fmt.Sprint(got) != fmt.Sprint(b) {
 		t.Errorf("one empty: got %v, want %v", got, b)
+	}
+}
+
+func TestOffRow(t *testing.T) {
+	// Characters 48 tall centred on y = 60.
+	ss := []sym{
+		{text: "A", box: [4]int{10, 36, 30, 84}, wordStart: true},
+		{text: "X", box: [4]int{34, 50, 50, 70}},   // a sticker: 20 tall
+		{text: "B", box: [4]int{54, 36, 74, 84}},   // starts no word
+		{text: "C", box: [4]int{78, 60, 98, 110}},  // below the row
+		{text: "K", box: [4]int{100, 75, 101, 78}}, // degenerate: kept
+		{text: "1", box: [4]int{104, 34, 114, 86}},
+	}
+	var got []string
+	for _, s := range offRow(ss, 48, 60) {
+		got = append(got, s.text)
+	}
+	if g := strings.Join(got, ""); g != "ABK1" {
+		t.Errorf("kept %q, want ABK1", g)
+	}
+	// A dropped symbol that started a word passes that on.
+	ss = []sym{
+		{text: "A", box: [4]int{10, 36, 30, 84}, wordStart: true},
+		{text: "x", box: [4]int{34, 50, 50, 60}, wordStart: true},
+		{text: "B", box: [4]int{54, 36, 74, 84}},
+	}
+	if out := offRow(ss, 48, 60); len(out) != 2 || !out[1].wordStart {
+		t.Errorf("got %+v, want A and B, B starting a word", out)
+	}
+}
+
+func TestUnderMarks(t *testing.T) {
+	plate := []sym{
+		{text: "6", box: [4]int{10, 36, 30, 84}},
+		{text: "X", box: [4]int{34, 36, 60, 84}}, // under "@"
+		{text: "K", box: [4]int{64, 36, 84, 84}},
+		{text: "1", box: [4]int{90, 36, 100, 84}}, // under "|": kept
+		{text: "2", box: [4]int{104, 36, 124, 84}},
+	}
+	eng := []sym{
+		{text: "6", conf: 90, box: [4]int{10, 36, 30, 84}},
+		{text: "@", conf: 86, box: [4]int{32, 32, 62, 88}},
+		{text: "K", conf: 95, box: [4]int{64, 36, 84, 84}},
+		{text: "|", conf: 98, box: [4]int{88, 36, 102, 84}},
+		{text: "#", conf: 90, box: [4]int{30, 30, 130, 90}}, // a run's box
+	}
+	var got []string
+	for _, s := range underMarks(plate, eng, 48) {
+		got = append(got, s.text)
+	}
+	if g := strings.Join(got, ""); g != "6K12" {
+		t.Errorf("kept %q, want 6K12", g)
+	}
+}
+
+func TestRankAlso(t *testing.T) {
+	p := func(opts ...alt) pos { return pos{opts: opts} }
+	merged := []pos{p(alt{"A", 90}, alt{"4", 10}), p(alt{"B", 90}, alt{"8", 30})}
+	other := []pos{p(alt{"A", 95}), p(alt{"1", 80}), p(alt{"B", 90})}
+	rd := rank("raw", merged, 3, other)
+	var texts []string
+	for _, c := range rd.Candidates {
+		texts = append(texts, c.Text)
+	}
+	// AB (90), then A1B (88.3) before A8 (60).
+	if rd.Text != "AB" || strings.Join(texts, " ") != "AB A1B A8" {
+		t.Errorf("Text %q, candidates %v", rd.Text, texts)
+	}
+}
+
+func TestBetter(t *testing.T) {
+	a := ocr.Reading{Text: "ABZ", Raw: "a", Confidence: 80, Candidates: []ocr.Candidate{{Text: "ABZ", Confidence: 80}, {Text: "AB2", Confidence: 70}}}
+	b := ocr.Reading{Text: "AB2", Raw: "b", Confidence: 85, Candidates: []ocr.Candidate{{Text: "AB2", Confidence: 85}, {Text: "A82", Confidence: 60}}}
+	got := better(a, b, 3)
+	var texts []string
+	for _, c := range got.Candidates {
+		texts = append(texts, c.Text)
+	}
+	if got.Text != "AB2" || got.Confidence != 85 || got.Raw != "b || a" || strings.Join(texts, " ") != "AB2 ABZ A82" {
+		t.Errorf("got %+v", got)
+	}
+	if got := better(ocr.Reading{}, ocr.Reading{}, 3); got.Text != "" || len(got.Candidates) != 0 {
+		t.Errorf("two empty readings: %+v", got)
+	}
+}
+
+func TestRankedConfidencesFall(t *testing.T) {
+	rd := ranked(ocr.Reading{Text: "KAA20C", Confidence: 92.8, Candidates: []ocr.Candidate{
+		{Text: "KAA20C", Confidence: 92.8}, {Text: "KAAZ0C", Confidence: 98.1}, {Text: "KAA200", Confidence: 94.8}, {Text: "K4AZ0C", Confidence: 90.5}}})
+	want := []float64{92.8, 92.8, 92.8, 90.5}
+	for i, c := range rd.Candidates {
+		if c.Confidence != want[i] {
+			t.Errorf("candidate %d %s: got %.1f, want %.1f", i, c.Text, c.Confidence, want[i])
+		}
+	}
+	if rd.Candidates[1].Text != "KAAZ0C" {
+		t.Errorf("order changed: %v", rd.Candidates)
 	}
 }

@@ -1,6 +1,7 @@
 package tess
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -154,11 +155,13 @@ func (pg page) positions(allowed *[256]bool, minAlt float64) []pos {
 
 // mergePositions combines two readings of the same plate. When they have
 // as many characters, they are merged position by position: a choice's
-// confidence is the mean of its confidences in both (0 where one lacks it).
-// Otherwise the reading of higher mean confidence is kept whole (aligning
-// readings of different lengths and keeping what only one saw did worse on
-// real plates: the extra character is more often a mark than a character).
-func mergePositions(a, b []pos) []pos {
+// confidence is the weighted mean of its confidences in both (0 where one
+// lacks it), a's confidences weighing wa and b's 1-wa. Otherwise the reading
+// of higher mean confidence is kept whole (aligning readings of different
+// lengths and keeping what only one saw did worse on real plates: the extra
+// character is more often a mark than a character; so did aligning them by
+// the characters' boxes).
+func mergePositions(a, b []pos, wa float64) []pos {
 	if len(a) != len(b) {
 		if meanConf(b) > meanConf(a) {
 			return b
@@ -168,16 +171,20 @@ func mergePositions(a, b []pos) []pos {
 	out := make([]pos, len(a))
 	for i := range a {
 		var opts []alt
-		for _, src := range [2][]alt{a[i].opts, b[i].opts} {
+		for k, src := range [2][]alt{a[i].opts, b[i].opts} {
+			w := wa
+			if k == 1 {
+				w = 1 - wa
+			}
 			for _, o := range src {
-				k := 0
-				for k < len(opts) && opts[k].text != o.text {
-					k++
+				j := 0
+				for j < len(opts) && opts[j].text != o.text {
+					j++
 				}
-				if k == len(opts) {
+				if j == len(opts) {
 					opts = append(opts, alt{o.text, 0})
 				}
-				opts[k].conf += o.conf / 2
+				opts[j].conf += o.conf * w
 			}
 		}
 		sort.SliceStable(opts, func(i, j int) bool { return opts[i].conf > opts[j].conf })
@@ -199,24 +206,60 @@ func meanConf(ps []pos) float64 {
 
 // rank builds a Reading from character positions: the best path comes
 // first, then variants that swap characters for their alternatives, ranked
-// by mean character confidence, up to maxCand in all.
-func rank(raw string, ps []pos, maxCand int) ocr.Reading {
+// by mean character confidence, up to maxCand in all. The best paths and
+// variants of the readings in also (other readings of the plate, such as
+// the one of a model whose reading was not kept) compete with those
+// variants by mean character confidence; they never come first.
+func rank(raw string, ps []pos, maxCand int, also ...[]pos) ocr.Reading {
 	rd := ocr.Reading{Raw: raw}
 	if len(ps) == 0 {
 		return rd
 	}
-	// Beam search over the positions, keeping the maxCand best partial
-	// strings by summed confidence; the chosen path is always kept.
+	best, cands := beam(ps, maxCand)
+	rd.Text = best.Text
+	rd.Confidence = best.Confidence
+	for _, o := range also {
+		if len(o) == 0 {
+			continue
+		}
+		ob, oc := beam(o, maxCand)
+		cands = append(cands, ob)
+		cands = append(cands, oc...)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Confidence > cands[j].Confidence })
+	rd.Candidates = append(rd.Candidates, best)
+	for _, c := range cands {
+		if len(rd.Candidates) == maxCand {
+			break
+		}
+		dup := false
+		for _, d := range rd.Candidates {
+			if d.Text == c.Text {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			rd.Candidates = append(rd.Candidates, c)
+		}
+	}
+	return rd
+}
+
+// beam returns the best path through the positions (each position's first
+// choice) and the maxCand best paths by summed confidence (a beam search
+// over the positions), with their mean character confidence.
+func beam(ps []pos, maxCand int) (ocr.Candidate, []ocr.Candidate) {
 	type path struct {
 		text string
 		sum  float64
 	}
-	beam := []path{{}}
+	paths := []path{{}}
 	var best path
 	for _, p := range ps {
 		best = path{best.text + p.opts[0].text, best.sum + p.opts[0].conf}
-		next := make([]path, 0, len(beam)*len(p.opts))
-		for _, b := range beam {
+		next := make([]path, 0, len(paths)*len(p.opts))
+		for _, b := range paths {
 			for _, o := range p.opts {
 				next = append(next, path{b.text + o.text, b.sum + o.conf})
 			}
@@ -225,19 +268,124 @@ func rank(raw string, ps []pos, maxCand int) ocr.Reading {
 		if len(next) > maxCand {
 			next = next[:maxCand]
 		}
-		beam = next
+		paths = next
 	}
 	n := float64(len(ps))
-	rd.Text = best.text
-	rd.Confidence = best.sum / n
-	rd.Candidates = append(rd.Candidates, ocr.Candidate{Text: best.text, Confidence: rd.Confidence})
-	for _, b := range beam {
-		if len(rd.Candidates) == maxCand {
+	out := make([]ocr.Candidate, len(paths))
+	for i, b := range paths {
+		out[i] = ocr.Candidate{Text: b.text, Confidence: b.sum / n}
+	}
+	return ocr.Candidate{Text: best.text, Confidence: best.sum / n}, out
+}
+
+// Geometry of the row of characters (see offRow).
+const (
+	// minRowHeight is the smallest height of a character's box, as a
+	// fraction of the characters' height.
+	minRowHeight = 0.70
+	// maxRowShift is the largest distance of a character's vertical centre
+	// from the row's centre, as a fraction of the characters' height.
+	maxRowShift = 0.35
+)
+
+// offRow drops the symbols that are not characters of the plate's row, of
+// characters charH tall centred on the line y = midY: those whose box is much
+// shorter (a logo, a sticker, a mark between character groups read as a
+// character) or whose centre sits far above or below the row. Degenerate
+// boxes (Tesseract's LSTM sometimes gives a real character a box of a pixel
+// or two) say nothing and are kept. ss is filtered in place.
+func offRow(ss []sym, charH, midY float64) []sym {
+	out := ss[:0]
+	for i, s := range ss {
+		w, h := s.box[2]-s.box[0], s.box[3]-s.box[1]
+		c := float64(s.box[1]+s.box[3]) / 2
+		if w > 2 && h > 3 && (float64(h) < minRowHeight*charH || c-midY > maxRowShift*charH || midY-c > maxRowShift*charH) {
+			// The next symbol starts a word if this one did.
+			if s.wordStart && i+1 < len(ss) {
+				ss[i+1].wordStart = true
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// underMarks drops the symbols of ss (the plate model's, which knows only
+// letters and digits) whose box centre lies under a mark of other (a
+// tessdata language's reading of the same image, which knows punctuation and
+// symbols): a confident symbol other than a letter or digit, between a third
+// of charH and 1.2 charH wide (a wider box is Tesseract's box of a run of
+// symbols, not of one), and not a stroke (see strokes). A logo or graphic
+// between the characters reads as "@", "+" or "©" there and as a letter in
+// the plate model. ss is filtered in place.
+func underMarks(ss, other []sym, charH float64) []sym {
+	var marks [][4]int
+	for _, o := range other {
+		t := strings.TrimSpace(o.text)
+		if t == "" || clean(t) != "" || o.conf < minMark {
+			continue
+		}
+		if strings.ContainsAny(t, strokes) {
+			continue
+		}
+		if w := float64(o.box[2] - o.box[0]); w*3 < charH || w > 1.2*charH {
+			continue
+		}
+		marks = append(marks, o.box)
+	}
+	if len(marks) == 0 {
+		return ss
+	}
+	out := ss[:0]
+	for i, s := range ss {
+		cx := (s.box[0] + s.box[2]) / 2
+		under := false
+		for _, m := range marks {
+			if cx >= m[0] && cx < m[2] {
+				under = true
+				break
+			}
+		}
+		if under {
+			if s.wordStart && i+1 < len(ss) {
+				ss[i+1].wordStart = true
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// strokes are the marks that are as often a character ("|" for a 1 or an I).
+const strokes = "|\\/!()[]{}"
+
+// minMark is the smallest confidence of a mark (see underMarks).
+const minMark = 50
+
+// better returns the more confident of two readings of one plate, with the
+// candidates of both (its own first, then the rest by confidence, up to
+// maxCand) and both Raws.
+func better(a, b ocr.Reading, maxCand int) ocr.Reading {
+	if b.Confidence > a.Confidence {
+		a, b = b, a
+	}
+	out := a
+	out.Raw = a.Raw + " || " + b.Raw
+	out.Candidates = nil
+	cands := append(append([]ocr.Candidate(nil), a.Candidates...), b.Candidates...)
+	if len(cands) > 1 {
+		rest := cands[1:]
+		sort.SliceStable(rest, func(i, j int) bool { return rest[i].Confidence > rest[j].Confidence })
+	}
+	for _, c := range cands {
+		if len(out.Candidates) == maxCand {
 			break
 		}
-		if b.text != best.text {
-			rd.Candidates = append(rd.Candidates, ocr.Candidate{Text: b.text, Confidence: b.sum / n})
+		if !slices.ContainsFunc(out.Candidates, func(d ocr.Candidate) bool { return d.Text == c.Text }) {
+			out.Candidates = append(out.Candidates, c)
 		}
 	}
-	return rd
+	return out
 }
