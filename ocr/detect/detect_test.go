@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,25 +43,6 @@ func frame(t testing.TB, o synth.Options) (*image.Gray, synth.Sample) {
 	}
 	s := g.Next()
 	return synth.Gray(s.Frame), s
-}
-
-// flat is a uniform w x h frame.
-func flat(w, h int, v uint8) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = v
-	}
-	return img
-}
-
-// noise is a w x h frame of independent uniform noise.
-func noise(w, h int, seed uint64) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	rng := rand.New(rand.NewPCG(seed, 3))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.UintN(256))
-	}
-	return img
 }
 
 // bestMatch returns the rank and IoU of the region that best matches truth.
@@ -163,7 +143,7 @@ func checkRegions(t *testing.T, img *image.Gray, rs []ocr.Region) {
 func TestDetectFlatAndEmpty(t *testing.T) {
 	d := New(Options{})
 	for _, v := range []uint8{0, 128, 255} {
-		if rs := d.Detect(flat(1280, 720, v)); len(rs) != 0 {
+		if rs := d.Detect(synth.Flat(1280, 720, v)); len(rs) != 0 {
 			t.Errorf("flat %d: %d regions, want none: %+v", v, len(rs), rs)
 		}
 	}
@@ -183,7 +163,7 @@ func TestDetectFlatAndEmpty(t *testing.T) {
 func TestDetectOddSizes(t *testing.T) {
 	d := New(Options{})
 	for i, sz := range []image.Point{{16, 8}, {17, 9}, {63, 65}, {100, 30}, {33, 500}, {2000, 40}, {641, 359}, {1281, 721}} {
-		for _, img := range []*image.Gray{noise(sz.X, sz.Y, uint64(i)), flat(sz.X, sz.Y, 200)} {
+		for _, img := range []*image.Gray{synth.Noise(sz.X, sz.Y, uint64(i)), synth.Flat(sz.X, sz.Y, 200)} {
 			checkRegions(t, img, d.Detect(img))
 		}
 	}
@@ -194,7 +174,7 @@ func TestDetectOddSizes(t *testing.T) {
 func TestDetectNoise(t *testing.T) {
 	d := New(Options{})
 	for seed := uint64(1); seed <= 3; seed++ {
-		img := noise(1280, 720, seed)
+		img := synth.Noise(1280, 720, seed)
 		rs := d.Detect(img)
 		dump(t, fmt.Sprintf("noise-%d", seed), img, rs)
 		checkRegions(t, img, rs)

@@ -56,7 +56,7 @@ func TestReadDoesNotLeak(t *testing.T) {
 		soften(plate(t, "us-ca", "7ABC123", 160, false, synth.GoBold), 3, 1),
 		soften(plate(t, "us-ny", "XYZ4567", 200, true, synth.GoBold), 3, 2),
 		soften(plate(t, "us-tx", "TRW3186", 140, false, synth.GoMonoBold), 3, 3),
-		noise(120, 60, 4),
+		synth.Noise(120, 60, 4),
 	}
 	read := func(n int) {
 		for i := range n {

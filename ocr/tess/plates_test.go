@@ -52,25 +52,6 @@ func soften(img *image.Gray, amp int, seed uint64) *image.Gray {
 	return out
 }
 
-// flat is a uniform w x h image.
-func flat(w, h int, v uint8) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = v
-	}
-	return img
-}
-
-// noise is a w x h image of independent uniform noise.
-func noise(w, h int, seed uint64) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	rng := rand.New(rand.NewPCG(seed, 3))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.UintN(256))
-	}
-	return img
-}
-
 // frame synthesizes the first 1280x720 frame (default effects) for seed,
 // day or IR, with a plate box plateW pixels wide; it returns the frame's
 // luma and ground truth.

@@ -119,7 +119,7 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 	var pr prep
-	if pr.prepare(flat(100, 50, 128), 48, false) {
+	if pr.prepare(synth.Flat(100, 50, 128), 48, false) {
 		t.Error("flat crop accepted")
 	}
 	if pr.prepare(image.NewGray(image.Rect(0, 0, 5, 100)), 48, false) {

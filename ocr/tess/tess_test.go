@@ -145,7 +145,7 @@ func TestReadUnreadable(t *testing.T) {
 		"nil":   nil,
 		"empty": image.NewGray(image.Rect(0, 0, 0, 0)),
 		"tiny":  image.NewGray(image.Rect(0, 0, 3, 2)),
-		"flat":  flat(200, 100, 200),
+		"flat":  synth.Flat(200, 100, 200),
 	} {
 		rd, err := r.Read(img)
 		if err != nil {
@@ -156,7 +156,7 @@ func TestReadUnreadable(t *testing.T) {
 		}
 	}
 	// Noise may read as something, but must not fail.
-	rd, err := r.Read(noise(200, 100, 1))
+	rd, err := r.Read(synth.Noise(200, 100, 1))
 	if err != nil {
 		t.Errorf("noise: %v", err)
 	}
@@ -165,7 +165,7 @@ func TestReadUnreadable(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	r := New(Config{})
-	if _, err := r.Read(flat(100, 50, 0)); err == nil {
+	if _, err := r.Read(synth.Flat(100, 50, 0)); err == nil {
 		t.Error("Read before Open: no error")
 	}
 	if err := r.Open(); err != nil {
@@ -180,7 +180,7 @@ func TestLifecycle(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := r.Read(flat(100, 50, 0)); err == nil {
+	if _, err := r.Read(synth.Flat(100, 50, 0)); err == nil {
 		t.Error("Read after Close: no error")
 	}
 	// Reopen works.
@@ -220,7 +220,7 @@ func TestOpenErrors(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if _, err := r.Read(flat(100, 50, 0)); err == nil {
+			if _, err := r.Read(synth.Flat(100, 50, 0)); err == nil {
 				t.Error("Read after failed Open: no error")
 			}
 			if err := r.Close(); err != nil {
