@@ -140,18 +140,11 @@ func scaleRect(r image.Rectangle, f int) image.Rectangle {
 
 // percentile returns the grey level below which pct percent of n samples lie.
 func percentile(hist *[256]int32, n int32, pct int) int {
-	target := int64(n) * int64(pct) / 100
-	var acc int64
-	for v, c := range hist {
-		acc += int64(c)
-		if acc > target {
-			return v
-		}
-	}
-	return 255
+	return percentileMille(hist, n, 10*pct)
 }
 
-// percentileMille is percentile in thousandths.
+// percentileMille returns the grey level below which pm thousandths of n
+// samples lie.
 func percentileMille(hist *[256]int32, n int32, pm int) int {
 	target := int64(n) * int64(pm) / 1000
 	var acc int64
