@@ -39,8 +39,8 @@
 package main
 
 import (
+	"alprd/tools/internal/cli"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -82,21 +82,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	minWidth := fs.Int("min-plate-width", def.MinPlateWidth, "narrowest plate the detector looks for, in pixels")
 	lang := fs.String("lang", def.Language, "Tesseract language")
 	tessdata := fs.String("tessdata", def.Tessdata, "tessdata `folder` (default Tesseract's own)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: alpreval [flags] DIR\n\nRuns the plate recognition engine over a labelled folder of images (openalpr\nbenchmark layouts) and reports accuracy and speed; the last line of output is JSON.\n\n")
-		fs.PrintDefaults()
+	if status, ok := cli.Parse(fs, args, "alpreval [flags] DIR",
+		"Runs the plate recognition engine over a labelled folder of images (openalpr\nbenchmark layouts) and reports accuracy and speed; the last line of output is JSON."); !ok {
+		return status
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "alpreval: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "run 'alpreval -h' for usage")
-		return 2
-	}
+	usage := func(format string, a ...any) int { return cli.Usagef(stderr, "alpreval", format, a...) }
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "alpreval: %v\n", err)
 		return 1

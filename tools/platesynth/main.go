@@ -16,7 +16,7 @@
 package main
 
 import (
-	"errors"
+	"alprd/tools/internal/cli"
 	"flag"
 	"fmt"
 	"io"
@@ -49,21 +49,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	noise := fs.Float64("noise", def.Noise, "noise strength, 0..1")
 	glare := fs.Float64("glare", def.Glare, "glare strength, 0..1")
 	persp := fs.Float64("perspective", def.Perspective, "perspective strength, 0..1")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: platesynth -out DIR [flags]\n\nWrites synthetic licence-plate images with openalpr-style ground truth.\n\n")
-		fs.PrintDefaults()
+	if status, ok := cli.Parse(fs, args, "platesynth -out DIR [flags]",
+		"Writes synthetic licence-plate images with openalpr-style ground truth."); !ok {
+		return status
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "platesynth: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "run 'platesynth -h' for usage")
-		return 2
-	}
+	usage := func(format string, a ...any) int { return cli.Usagef(stderr, "platesynth", format, a...) }
 	if fs.NArg() > 0 {
 		return usage("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
