@@ -29,6 +29,9 @@ type Config struct {
 	OCR         OCR         `json:"ocr"`
 	Track       Track       `json:"track"`
 	MQTT        MQTT        `json:"mqtt"`
+	Storage     Storage     `json:"storage"`
+	Hotlist     Hotlist     `json:"hotlist"`
+	Console     Console     `json:"console"`
 	Log         Log         `json:"log"`
 	Watchdog    Watchdog    `json:"watchdog"`
 }
@@ -95,6 +98,30 @@ type MQTT struct {
 	Timeout      Duration `json:"timeout_s"` // one publish's wait for the broker's acknowledgement
 }
 
+// Storage is where the unit keeps its state, sealed at rest.
+type Storage struct {
+	Dir     string `json:"dir"`      // state folder (systemd StateDirectory)
+	KeyFile string `json:"key_file"` // 32-byte storage key; empty = the systemd credential "storage-key"
+}
+
+// Hotlist configures the on-unit hot list.
+type Hotlist struct {
+	// Keys is a PEM file of HQ's hot-list signing public keys (Ed25519);
+	// empty = the systemd credential "hq-signing.pub.pem". Only lists
+	// signed by one of them are accepted.
+	Keys   string   `json:"keys"`
+	Recent Duration `json:"recent_h"`  // reads kept in memory to check new entries against
+	MaxAge Duration `json:"max_age_h"` // a list older than this is a health warning
+}
+
+// Console is the local control socket of alprctl (the officer's console).
+type Console struct {
+	Socket  string `json:"socket"`   // Unix socket path
+	Users   string `json:"users"`    // users file: name:role:password hash
+	CropDir string `json:"crop_dir"` // plate crops of reads and alerts for the console (tmpfs)
+	Group   string `json:"group"`    // group allowed on the socket; empty = the daemon's own
+}
+
 // Log sets the daemon's logging.
 type Log struct {
 	Level  string `json:"level"`  // "debug", "info", "warn", "error"
@@ -144,13 +171,21 @@ func Default() Config {
 			KeepAlive:   sec(30),
 			Timeout:     sec(10),
 		},
+		Storage: Storage{Dir: "/var/lib/alprd"},
+		Hotlist: Hotlist{Recent: hours(4), MaxAge: hours(24)},
+		Console: Console{
+			Socket:  "/run/alprd/ctl.sock",
+			Users:   "/etc/alprd/users",
+			CropDir: "/run/alprd/crops",
+		},
 		Log:      Log{Level: "info", Format: "text"},
 		Watchdog: Watchdog{Stall: sec(10)},
 	}
 }
 
-func ms(n int) Duration  { return Duration{time.Duration(n) * time.Millisecond, time.Millisecond} }
-func sec(n int) Duration { return Duration{time.Duration(n) * time.Second, time.Second} }
+func ms(n int) Duration    { return Duration{time.Duration(n) * time.Millisecond, time.Millisecond} }
+func sec(n int) Duration   { return Duration{time.Duration(n) * time.Second, time.Second} }
+func hours(n int) Duration { return Duration{time.Duration(n) * time.Hour, time.Hour} }
 
 // Load reads, decodes and validates the file at path.
 func Load(path string) (Config, error) {

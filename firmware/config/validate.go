@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +106,14 @@ func (c Config) Validate() error {
 	}
 	durIn("mqtt.keepalive_s", c.MQTT.KeepAlive, 5*time.Second, 10*time.Minute, time.Second)
 	durIn("mqtt.timeout_s", c.MQTT.Timeout, time.Second, 5*time.Minute, time.Second)
+
+	for _, kv := range [][2]string{{"storage.dir", c.Storage.Dir}, {"console.socket", c.Console.Socket}, {"console.users", c.Console.Users}, {"console.crop_dir", c.Console.CropDir}} {
+		if !filepath.IsAbs(kv[1]) {
+			bad(kv[0], kv[1], "an absolute path")
+		}
+	}
+	durIn("hotlist.recent_h", c.Hotlist.Recent, 0, 48*time.Hour, time.Hour)
+	durIn("hotlist.max_age_h", c.Hotlist.MaxAge, time.Hour, 30*24*time.Hour, time.Hour)
 
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "text", "json")

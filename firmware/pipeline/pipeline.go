@@ -1,13 +1,13 @@
-// Package pipeline moves frames from the camera to the uplink:
+// Package pipeline moves frames from the camera to read records:
 //
-//	capture --(bounded queue, drop oldest)--> workers (detect, read) --> publisher
+//	capture --(bounded queue, drop oldest)--> workers (detect, read) --> tracker --> sink
 //
 // Capture never waits on OCR: when the queue is full the oldest frame is
 // dropped and counted. Each worker owns one ocr.Reader (Tesseract handles are
-// not goroutine-safe). The publisher sends read records through an
-// uplink.Uplink. On shutdown capture stops, the workers finish the frames
-// already queued, and the publisher sends what they produced before Run
-// returns.
+// not goroutine-safe). The tracker votes one read per pass of a vehicle and
+// hands it to a Sink (the wiring's: hot list check, alerts, spool). On
+// shutdown capture stops, the workers finish the frames already queued, and
+// the sink takes what they produced before Run returns.
 //
 // The package sees only interfaces and value types; the wiring package
 // (firmware/unit) gives it adapters.
@@ -16,7 +16,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -28,7 +27,6 @@ import (
 
 	"alprd/firmware/record"
 	"alprd/firmware/track"
-	"alprd/firmware/uplink"
 	"alprd/hal/camera"
 	"alprd/hal/gps"
 	"alprd/ocr"
@@ -38,6 +36,14 @@ import (
 // step with each exposure.
 type Illuminator interface {
 	Strobe(d time.Duration) error
+}
+
+// Sink takes the pipeline's reads.
+type Sink interface {
+	// Put takes one read. It may block while the sink is behind; it returns
+	// an error when the read is lost, and returns once ctx is done (with an
+	// error wrapping ctx.Err() if the read was not taken).
+	Put(ctx context.Context, r record.Read) error
 }
 
 // Config is what the pipeline needs. Zero values take the defaults noted.
@@ -53,7 +59,7 @@ type Config struct {
 	// one read per pass. A zero Window turns tracking off: every plate of
 	// every frame is a read of its own.
 	Track  track.Config
-	Uplink uplink.Uplink
+	Sink   Sink
 	GPS    gps.Source  // nil: reads carry no position
 	Light  Illuminator // nil: no strobe
 	Strobe time.Duration
@@ -61,7 +67,7 @@ type Config struct {
 	Workers       int     // default 1
 	Queue         int     // frames between capture and workers; default 4
 	MaxPlates     int     // regions read per frame; 0: ocr.Engine's default (3)
-	MinConfidence float64 // reads below are not published
+	MinConfidence float64 // reads below are dropped
 	MinChars      int     // readings shorter are not plates; 0: ocr.Engine's default (2)
 	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (8)
 	CropQuality   int     // default 85
@@ -79,8 +85,8 @@ type Stats struct {
 	Processed   uint64 // through detection and reading
 	Regions     uint64 // plate regions read
 	Reads       uint64 // reads produced (one per pass when tracking)
-	Published   uint64 // acknowledged by the broker
-	PublishErrs uint64 // reads given up on at shutdown
+	Delivered   uint64 // taken by the sink
+	Undelivered uint64 // reads the sink refused or did not take by the end of the drain
 	CameraErrs  uint64 // camera failures (reopened)
 }
 
@@ -89,14 +95,14 @@ type Pipeline struct {
 	cfg Config
 	log *slog.Logger
 
-	frames, dropped, processed, regions, reads, published, publishErrs, cameraErrs atomic.Uint64
+	frames, dropped, processed, regions, reads, delivered, undelivered, cameraErrs atomic.Uint64
 	lastFrame                                                                      atomic.Int64 // unix ns
 }
 
 // New checks cfg and returns a pipeline; it does no I/O.
 func New(cfg Config) (*Pipeline, error) {
-	if cfg.Source == nil || cfg.Detector == nil || cfg.NewReader == nil || cfg.Uplink == nil {
-		return nil, errors.New("pipeline: Source, Detector, NewReader and Uplink are required")
+	if cfg.Source == nil || cfg.Detector == nil || cfg.NewReader == nil || cfg.Sink == nil {
+		return nil, errors.New("pipeline: Source, Detector, NewReader and Sink are required")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
@@ -120,8 +126,8 @@ func New(cfg Config) (*Pipeline, error) {
 func (p *Pipeline) Stats() Stats {
 	return Stats{
 		Frames: p.frames.Load(), Dropped: p.dropped.Load(), Processed: p.processed.Load(),
-		Regions: p.regions.Load(), Reads: p.reads.Load(), Published: p.published.Load(),
-		PublishErrs: p.publishErrs.Load(), CameraErrs: p.cameraErrs.Load(),
+		Regions: p.regions.Load(), Reads: p.reads.Load(), Delivered: p.delivered.Load(),
+		Undelivered: p.undelivered.Load(), CameraErrs: p.cameraErrs.Load(),
 	}
 }
 
@@ -178,7 +184,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	trackDone := make(chan struct{})
 	go func() { p.track(results, out); close(trackDone) }()
 	pubDone := make(chan struct{})
-	go func() { p.publish(ctx, captured, out); close(pubDone) }()
+	go func() { p.deliver(ctx, captured, out); close(pubDone) }()
 
 	err := <-captureErr
 	workers.Wait()
@@ -376,11 +382,11 @@ func (p *Pipeline) emit(out chan<- record.Read, pass track.Pass) {
 	}
 }
 
-// publish sends reads until out is closed. Once capture has stopped (ctx
-// done, the source ended or failed) it keeps going for at most DrainTimeout,
-// so that reads already made are not lost but a broker out of reach cannot
-// hold the shutdown forever.
-func (p *Pipeline) publish(ctx context.Context, captured <-chan struct{}, out <-chan record.Read) {
+// deliver hands reads to the sink until out is closed. Once capture has
+// stopped (ctx done, the source ended or failed) it keeps going for at most
+// DrainTimeout, so that reads already made are not lost but a stuck sink
+// cannot hold the shutdown forever.
+func (p *Pipeline) deliver(ctx context.Context, captured <-chan struct{}, out <-chan record.Read) {
 	drainCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	go func() {
@@ -398,17 +404,12 @@ func (p *Pipeline) publish(ctx context.Context, captured <-chan struct{}, out <-
 		}
 	}()
 	for rd := range out {
-		b, err := json.Marshal(rd)
-		if err != nil {
-			p.log.Error("pipeline: encode read", "err", err)
+		if err := p.cfg.Sink.Put(drainCtx, rd); err != nil {
+			p.undelivered.Add(1)
+			p.log.Error("pipeline: read lost", "id", rd.ID, "err", err)
 			continue
 		}
-		if err := p.cfg.Uplink.Publish(drainCtx, uplink.Reads, b); err != nil {
-			p.publishErrs.Add(1)
-			p.log.Error("pipeline: read not published", "id", rd.ID, "err", err)
-			continue
-		}
-		p.published.Add(1)
+		p.delivered.Add(1)
 		p.log.Debug("pipeline: read", "plate", rd.Plate, "confidence", rd.Confidence)
 	}
 }

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,6 @@ import (
 
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
-	"alprd/firmware/uplink"
 	"alprd/hal/camera"
 	"alprd/hal/camera/cameratest"
 	"alprd/hal/camera/replay"
@@ -93,18 +93,17 @@ func reading(text string, confidence float64) ocr.Reading {
 	return ocr.Reading{Text: text, Raw: text, Confidence: confidence, Candidates: []ocr.Candidate{{Text: text, Confidence: confidence}}}
 }
 
-// fakeUplink records what is published. With gate set, every Publish waits
-// for a value from gate or for its ctx.
-type fakeUplink struct {
+// fakeSink records the reads it takes, as JSON as they would travel. With
+// gate set, every Put waits for a value from gate or for its ctx.
+type fakeSink struct {
 	gate chan struct{}
 
 	mu       sync.Mutex
-	kinds    []string
 	payloads [][]byte
-	ctxDone  int // Publish calls that ended with their ctx
+	ctxDone  int // Put calls that ended with their ctx
 }
 
-func (u *fakeUplink) Publish(ctx context.Context, kind string, payload []byte) error {
+func (u *fakeSink) Put(ctx context.Context, r record.Read) error {
 	if u.gate != nil {
 		select {
 		case <-u.gate:
@@ -115,28 +114,26 @@ func (u *fakeUplink) Publish(ctx context.Context, kind string, payload []byte) e
 			return ctx.Err()
 		}
 	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.kinds = append(u.kinds, kind)
-	u.payloads = append(u.payloads, bytes.Clone(payload))
+	u.payloads = append(u.payloads, b)
 	return nil
 }
 
-func (u *fakeUplink) Close() error { return nil }
-
-// reads decodes what was published, checking that every message is a read.
-func (u *fakeUplink) reads(t *testing.T) []record.Read {
+// reads decodes what the sink took.
+func (u *fakeSink) reads(t *testing.T) []record.Read {
 	t.Helper()
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var rs []record.Read
 	for i, b := range u.payloads {
-		if u.kinds[i] != uplink.Reads {
-			t.Errorf("message %d: kind %q, want %q", i, u.kinds[i], uplink.Reads)
-		}
 		r, err := record.Decode(b)
 		if err != nil {
-			t.Fatalf("message %d: %v", i, err)
+			t.Fatalf("read %d: %v", i, err)
 		}
 		rs = append(rs, r)
 	}
@@ -167,15 +164,15 @@ func (l *light) Strobe(d time.Duration) error {
 type rig struct {
 	src *cameratest.Source
 	rs  *readers
-	up  *fakeUplink
+	up  *fakeSink
 	cfg pipeline.Config
 }
 
 func newRig() *rig {
-	r := &rig{src: cameratest.New(), rs: &readers{}, up: &fakeUplink{}}
+	r := &rig{src: cameratest.New(), rs: &readers{}, up: &fakeSink{}}
 	r.cfg = pipeline.Config{
 		Device: "unit-7", Camera: "front", Firmware: "v1.2.3",
-		Source: r.src, Detector: detector{plate}, NewReader: r.rs.New, Uplink: r.up,
+		Source: r.src, Detector: detector{plate}, NewReader: r.rs.New, Sink: r.up,
 		Queue: 4, MinConfidence: 50,
 	}
 	return r
@@ -241,7 +238,7 @@ func TestNew(t *testing.T) {
 		{"no source", func(c *pipeline.Config) { c.Source = nil }, true},
 		{"no detector", func(c *pipeline.Config) { c.Detector = nil }, true},
 		{"no readers", func(c *pipeline.Config) { c.NewReader = nil }, true},
-		{"no uplink", func(c *pipeline.Config) { c.Uplink = nil }, true},
+		{"no sink", func(c *pipeline.Config) { c.Sink = nil }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,9 +323,9 @@ func TestDropOldest(t *testing.T) {
 					t.Errorf("frames read: got %v, want %v", got, want)
 				}
 				st = x.p.Stats()
-				if st.Dropped != uint64(wantDropped) || st.Processed != uint64(len(want)) || st.Published != uint64(len(want)) {
+				if st.Dropped != uint64(wantDropped) || st.Processed != uint64(len(want)) || st.Delivered != uint64(len(want)) {
 					t.Errorf("stats: got dropped %d processed %d published %d, want %d, %d, %d",
-						st.Dropped, st.Processed, st.Published, wantDropped, len(want), len(want))
+						st.Dropped, st.Processed, st.Delivered, wantDropped, len(want), len(want))
 				}
 			})
 		})
@@ -386,8 +383,8 @@ func TestCameraLost(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 		st := x.p.Stats()
-		if st.CameraErrs != 3 || st.Frames != 3 || st.Published != 3 {
-			t.Errorf("stats: got camera errors %d frames %d published %d, want 3, 3, 3", st.CameraErrs, st.Frames, st.Published)
+		if st.CameraErrs != 3 || st.Frames != 3 || st.Delivered != 3 {
+			t.Errorf("stats: got camera errors %d frames %d published %d, want 3, 3, 3", st.CameraErrs, st.Frames, st.Delivered)
 		}
 		if got := r.src.Closes(); got != 4 {
 			t.Errorf("Closes: got %d, want 4 (3 losses and the end)", got)
@@ -501,13 +498,13 @@ func TestDrain(t *testing.T) {
 		if got := seqs(r.up.reads(t)); !slices.Equal(got, []uint64{1, 2, 3}) {
 			t.Errorf("frames read: got %v, want [1 2 3]", got)
 		}
-		if st := x.p.Stats(); st.Processed != 3 || st.Published != 3 || st.PublishErrs != 0 {
-			t.Errorf("stats: got processed %d published %d publish errors %d, want 3, 3, 0", st.Processed, st.Published, st.PublishErrs)
+		if st := x.p.Stats(); st.Processed != 3 || st.Delivered != 3 || st.Undelivered != 0 {
+			t.Errorf("stats: got processed %d delivered %d undelivered %d, want 3, 3, 0", st.Processed, st.Delivered, st.Undelivered)
 		}
 	})
 }
 
-// TestDrainTimeout: after ctx is cancelled the publisher goes on publishing
+// TestDrainTimeout: after ctx is cancelled the sink goes on taking reads
 // for DrainTimeout, then gives up on the rest and counts them.
 func TestDrainTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -518,7 +515,7 @@ func TestDrainTimeout(t *testing.T) {
 		for range 3 {
 			r.src.Frames <- frame()
 		}
-		synctest.Wait() // read 1 waits in Publish, reads 2 and 3 behind it
+		synctest.Wait() // read 1 waits in Put, reads 2 and 3 behind it
 
 		x.cancel()
 		cancelled := time.Now()
@@ -529,7 +526,7 @@ func TestDrainTimeout(t *testing.T) {
 		}
 		r.up.gate <- struct{}{} // the broker acknowledges read 1
 		synctest.Wait()
-		if got := x.p.Stats().Published; got != 1 {
+		if got := x.p.Stats().Delivered; got != 1 {
 			t.Errorf("published after cancel: got %d, want 1", got)
 		}
 
@@ -540,14 +537,14 @@ func TestDrainTimeout(t *testing.T) {
 			t.Errorf("Run returned %v after cancel, want DrainTimeout %v", d, r.cfg.DrainTimeout)
 		}
 		st := x.p.Stats()
-		if st.Reads != 3 || st.Published != 1 || st.PublishErrs != 2 {
-			t.Errorf("stats: got reads %d published %d publish errors %d, want 3, 1, 2", st.Reads, st.Published, st.PublishErrs)
+		if st.Reads != 3 || st.Delivered != 1 || st.Undelivered != 2 {
+			t.Errorf("stats: got reads %d delivered %d undelivered %d, want 3, 1, 2", st.Reads, st.Delivered, st.Undelivered)
 		}
 		if got := seqs(r.up.reads(t)); !slices.Equal(got, []uint64{1}) {
 			t.Errorf("frames published: got %v, want [1]", got)
 		}
 		if r.up.ctxDone != 2 {
-			t.Errorf("Publish calls ended by their ctx: got %d, want 2", r.up.ctxDone)
+			t.Errorf("Put calls ended by their ctx: got %d, want 2", r.up.ctxDone)
 		}
 	})
 }
@@ -812,9 +809,9 @@ func TestReadFilter(t *testing.T) {
 					t.Errorf("published: got %d, want %d", got, want)
 				}
 				st := x.p.Stats()
-				if st.Processed != 1 || st.Regions != 1 || st.Reads != uint64(want) || st.Published != uint64(want) {
+				if st.Processed != 1 || st.Regions != 1 || st.Reads != uint64(want) || st.Delivered != uint64(want) {
 					t.Errorf("stats: got processed %d regions %d reads %d published %d, want 1, 1, %d, %d",
-						st.Processed, st.Regions, st.Reads, st.Published, want, want)
+						st.Processed, st.Regions, st.Reads, st.Delivered, want, want)
 				}
 			})
 		})

@@ -145,7 +145,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			MaxAge:    cfg.Track.MaxAge.Duration,
 			MinFrames: cfg.Track.MinFrames,
 		},
-		Uplink:        up,
+		Sink:          &dispatch{out: publishOutbox{up}, log: log, now: time.Now},
 		GPS:           position,
 		Light:         light,
 		Strobe:        cfg.Illuminator.StrobeMS.Duration,
@@ -174,7 +174,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	err = p.Run(ctx)
 	notify.Stopping()
 	s := p.Stats()
-	log.Info("alprd stopping", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "published", s.Published, "unpublished", s.PublishErrs)
+	log.Info("alprd stopping", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "delivered", s.Delivered, "undelivered", s.Undelivered)
 	if herr := hw.Halt(); herr != nil {
 		log.Error("halt", "err", herr)
 	}
@@ -293,7 +293,7 @@ func report(ctx context.Context, p *pipeline.Pipeline, log *slog.Logger) {
 			return
 		case <-t.C:
 			s := p.Stats()
-			log.Info("stats", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "published", s.Published, "camera_errors", s.CameraErrs)
+			log.Info("stats", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "delivered", s.Delivered, "camera_errors", s.CameraErrs)
 		}
 	}
 }

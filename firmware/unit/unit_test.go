@@ -58,8 +58,8 @@ func TestEndToEnd(t *testing.T) {
 	if st.Frames != uint64(len(truth)) {
 		t.Errorf("frames: got %d, want %d", st.Frames, len(truth))
 	}
-	if st.Published != st.Reads || st.PublishErrs != 0 {
-		t.Errorf("published %d of %d reads, %d given up", st.Published, st.Reads, st.PublishErrs)
+	if st.Delivered != st.Reads || st.Undelivered != 0 {
+		t.Errorf("published %d of %d reads, %d given up", st.Delivered, st.Reads, st.Undelivered)
 	}
 	if fake.Illuminator.Level() {
 		t.Error("illuminator on after Run returned, want off")
@@ -69,9 +69,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	waitGoroutines(t, baseline)
 
-	reads := sub.waitReads(t, int(st.Published))
-	if len(reads) != int(st.Published) {
-		t.Fatalf("subscriber got %d reads, unit published %d", len(reads), st.Published)
+	reads := sub.waitReads(t, int(st.Delivered))
+	if len(reads) != int(st.Delivered) {
+		t.Fatalf("subscriber got %d reads, unit published %d", len(reads), st.Delivered)
 	}
 	correct := map[string]bool{}
 	for _, r := range reads {
@@ -127,8 +127,8 @@ func TestNoBroker(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if s := p.Stats(); s.Reads == 0 || s.Published != 0 {
-		t.Errorf("got %d reads, %d published, want some reads and none published", s.Reads, s.Published)
+	if s := p.Stats(); s.Reads == 0 || s.Delivered != 0 {
+		t.Errorf("got %d reads, %d published, want some reads and none published", s.Reads, s.Delivered)
 	}
 	waitGoroutines(t, baseline)
 }
@@ -167,7 +167,7 @@ func TestPassVoting(t *testing.T) {
 	if err := RunWith(ctx, cfg, testLogger(t), Options{Started: func(pp *pipeline.Pipeline) { p = pp }}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	reads := sub.waitReads(t, int(p.Stats().Published))
+	reads := sub.waitReads(t, int(p.Stats().Delivered))
 	if len(reads) != 1 {
 		t.Fatalf("got %d reads %v, want 1 for the pass", len(reads), plates(reads))
 	}
