@@ -12,7 +12,7 @@ DEMO_SECONDS ?= 0
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: all deps build test vet bench eval demo cross plate-model clean tidy-check
+.PHONY: all deps build test test-fips vet bench eval demo cross plate-model clean tidy-check
 
 all: build
 
@@ -41,6 +41,12 @@ vet: deps
 
 test: deps vet
 	$(GO) test -race -timeout 10m ./...
+
+# test-fips: the envelope in FIPS 140-only mode: module v1.26.0 (all tests),
+# then the certified v1.0.0, which refuses HPKE's AES-GCM (those tests skip, saying why).
+test-fips: deps
+	GOFIPS140=v1.26.0 GODEBUG=fips140=only $(GO) test -race ./firmware/envelope/
+	GOFIPS140=v1.0.0 GODEBUG=fips140=only $(GO) test ./firmware/envelope/
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
