@@ -7,6 +7,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,10 @@ const (
 	Alerts = "alerts"
 	Health = "health"
 	Events = "events"
+	Audit  = "audit"
 	State  = "state"
+	// Ack is HQ's acknowledgement, down: {"v":1,"seq":N}.
+	Ack = "ack"
 )
 
 // Uplink sends messages to headquarters.
@@ -50,7 +54,14 @@ type Config struct {
 	Firmware    string
 	KeepAlive   time.Duration
 	Timeout     time.Duration // one attempt's wait for the broker
-	Log         *slog.Logger
+	// TLS, when set, is used for ssl:// brokers: the department CA and the
+	// device's client certificate (mutual TLS, 1.2 or later).
+	TLS *tls.Config
+	// Subscribe maps topic kinds under the device's own topics ("ack",
+	// "cmd/+") to handlers. They are subscribed (QoS 1) on every connection;
+	// a handler runs on the client's goroutine and must not block for long.
+	Subscribe map[string]func(topic string, payload []byte)
+	Log       *slog.Logger
 }
 
 // StateMessage is the retained payload of alpr/v1/<device>/state.
@@ -112,6 +123,11 @@ func (m *MQTT) Start() {
 		SetConnectRetryInterval(2*time.Second).
 		SetMaxReconnectInterval(30*time.Second).
 		SetConnectTimeout(m.cfg.Timeout).
+		SetReconnectingHandler(func(mqtt.Client, *mqtt.ClientOptions) {
+			// Jitter, so that a fleet does not come back in step after
+			// the broker restarts; paho's own backoff doubles to 30 s.
+			time.Sleep(rand.N(time.Second))
+		}).
 		SetStore(copyStore{mqtt.NewMemoryStore()}).
 		SetWill(m.Topic(State), string(will), 1, true).
 		SetOnConnectHandler(func(c mqtt.Client) {
@@ -119,10 +135,16 @@ func (m *MQTT) Start() {
 			b, _ := json.Marshal(StateMessage{V: 1, State: "online", Firmware: m.cfg.Firmware, Time: time.Now().UTC().Format(time.RFC3339)})
 			// Not waited on here: the handler runs on paho's goroutine.
 			c.Publish(m.Topic(State), 1, true, b)
+			for kind, h := range m.cfg.Subscribe {
+				c.Subscribe(m.Topic(kind), 1, func(_ mqtt.Client, msg mqtt.Message) { h(msg.Topic(), msg.Payload()) })
+			}
 		}).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			m.cfg.Log.Warn("uplink: connection lost", "err", err)
 		})
+	if m.cfg.TLS != nil {
+		opts.SetTLSConfig(m.cfg.TLS)
+	}
 	m.mu.Lock()
 	m.client = mqtt.NewClient(opts)
 	m.mu.Unlock()
