@@ -29,9 +29,12 @@ type Config struct {
 	OCR         OCR         `json:"ocr"`
 	Track       Track       `json:"track"`
 	MQTT        MQTT        `json:"mqtt"`
+	Keys        Keys        `json:"keys"`
 	Storage     Storage     `json:"storage"`
+	Spool       Spool       `json:"spool"`
 	Hotlist     Hotlist     `json:"hotlist"`
 	Console     Console     `json:"console"`
+	Health      Health      `json:"health"`
 	Log         Log         `json:"log"`
 	Watchdog    Watchdog    `json:"watchdog"`
 }
@@ -104,12 +107,26 @@ type Storage struct {
 	KeyFile string `json:"key_file"` // 32-byte storage key; empty = the systemd credential "storage-key"
 }
 
+// Keys says where the unit's provisioning bundle is (alprprov device):
+// device.crt, ca.crt, hq-signing.pub, hq-epoch-N.pub, and the device key.
+type Keys struct {
+	Dir string `json:"dir"`
+	// DeviceKey is the unit's private key (TLS client and envelope
+	// signatures); empty = the systemd credential "device-key", else
+	// dir/device.key.
+	DeviceKey string `json:"device_key"`
+}
+
+// Spool is the durable queue of messages for HQ.
+type Spool struct {
+	MaxMB       int      `json:"max_mb"`       // size cap; past it the oldest reads are dropped (never alerts or audit)
+	CommitMS    Duration `json:"commit_ms"`    // group commit interval
+	CommitCount int      `json:"commit_count"` // group commit size
+	ResendS     Duration `json:"resend_s"`     // publish again from HQ's ack when it has not moved for this long
+}
+
 // Hotlist configures the on-unit hot list.
 type Hotlist struct {
-	// Keys is a PEM file of HQ's hot-list signing public keys (Ed25519);
-	// empty = the systemd credential "hq-signing.pub.pem". Only lists
-	// signed by one of them are accepted.
-	Keys   string   `json:"keys"`
 	Recent Duration `json:"recent_h"`  // reads kept in memory to check new entries against
 	MaxAge Duration `json:"max_age_h"` // a list older than this is a health warning
 }
@@ -126,6 +143,11 @@ type Console struct {
 type Log struct {
 	Level  string `json:"level"`  // "debug", "info", "warn", "error"
 	Format string `json:"format"` // "text", "json"
+}
+
+// Health sets the periodic health report.
+type Health struct {
+	Interval Duration `json:"interval_s"`
 }
 
 // Watchdog sets how long capture may stall before the daemon stops petting
@@ -171,7 +193,10 @@ func Default() Config {
 			KeepAlive:   sec(30),
 			Timeout:     sec(10),
 		},
+		Keys:    Keys{Dir: "/etc/alprd/keys"},
 		Storage: Storage{Dir: "/var/lib/alprd"},
+		Spool:   Spool{MaxMB: 512, CommitMS: ms(10), CommitCount: 256, ResendS: sec(120)},
+		Health:  Health{Interval: sec(300)},
 		Hotlist: Hotlist{Recent: hours(4), MaxAge: hours(24)},
 		Console: Console{
 			Socket:  "/run/alprd/ctl.sock",

@@ -107,11 +107,19 @@ func (c Config) Validate() error {
 	durIn("mqtt.keepalive_s", c.MQTT.KeepAlive, 5*time.Second, 10*time.Minute, time.Second)
 	durIn("mqtt.timeout_s", c.MQTT.Timeout, time.Second, 5*time.Minute, time.Second)
 
-	for _, kv := range [][2]string{{"storage.dir", c.Storage.Dir}, {"console.socket", c.Console.Socket}, {"console.users", c.Console.Users}, {"console.crop_dir", c.Console.CropDir}} {
+	for _, kv := range [][2]string{{"keys.dir", c.Keys.Dir}, {"storage.dir", c.Storage.Dir}, {"console.socket", c.Console.Socket}, {"console.users", c.Console.Users}, {"console.crop_dir", c.Console.CropDir}} {
 		if !filepath.IsAbs(kv[1]) {
 			bad(kv[0], kv[1], "an absolute path")
 		}
 	}
+	if c.Keys.DeviceKey != "" && !filepath.IsAbs(c.Keys.DeviceKey) {
+		bad("keys.device_key", c.Keys.DeviceKey, "an absolute path")
+	}
+	intIn("spool.max_mb", c.Spool.MaxMB, 16, 1<<20)
+	durIn("spool.commit_ms", c.Spool.CommitMS, time.Millisecond, time.Second, time.Millisecond)
+	intIn("spool.commit_count", c.Spool.CommitCount, 1, 65536)
+	durIn("spool.resend_s", c.Spool.ResendS, 5*time.Second, time.Hour, time.Second)
+	durIn("health.interval_s", c.Health.Interval, 10*time.Second, 24*time.Hour, time.Second)
 	durIn("hotlist.recent_h", c.Hotlist.Recent, 0, 48*time.Hour, time.Hour)
 	durIn("hotlist.max_age_h", c.Hotlist.MaxAge, time.Hour, 30*24*time.Hour, time.Hour)
 

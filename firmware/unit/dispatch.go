@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"alprd/firmware/alert"
@@ -48,6 +49,7 @@ type dispatch struct {
 	log     *slog.Logger
 	now     func() time.Time
 	beeps   func(func()) // runs the buzzer without holding up the read
+	alerts  atomic.Uint64
 }
 
 // Put implements pipeline.Sink.
@@ -74,6 +76,7 @@ func (d *dispatch) Put(ctx context.Context, r record.Read) error {
 
 // raise makes, sends and sounds the alert of one hit.
 func (d *dispatch) raise(ctx context.Context, r record.Read, m alert.Match) error {
+	d.alerts.Add(1)
 	a, err := d.book.Raise(r, m)
 	if err != nil {
 		// The hit must not be lost: the read carries on, the log says why

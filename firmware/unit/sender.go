@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"alprd/firmware/envelope"
@@ -78,6 +79,8 @@ type sender struct {
 	log    *slog.Logger
 	resend time.Duration // default 2 minutes
 
+	lanes [2]atomic.Uint64 // the last sequence published: alerts, bulk
+
 	mu       sync.Mutex
 	acked    uint64    // HQ's last acknowledgement
 	ackedAt  time.Time // when it last advanced (or the sender started)
@@ -117,7 +120,10 @@ func (s *sender) run(ctx context.Context) {
 	s.ackedAt = time.Now()
 	s.mu.Unlock()
 	var alerts, bulk uint64 // the last sequence published in each lane
+	defer func() { s.lanes[0].Store(alerts); s.lanes[1].Store(bulk) }()
 	for ctx.Err() == nil {
+		s.lanes[0].Store(alerts)
+		s.lanes[1].Store(bulk)
 		changed := s.sp.Notify()
 		s.reportDropped()
 		if s.stalled(max(alerts, bulk)) {
@@ -161,6 +167,13 @@ func (s *sender) run(ctx context.Context) {
 			*lane = r.Seq
 		}
 	}
+}
+
+// caughtUp reports whether every stored record has been published once.
+func (s *sender) caughtUp() bool {
+	a, _ := s.sp.Pending(s.lanes[0].Load(), 1, spool.Alert)
+	b, _ := s.sp.Pending(s.lanes[1].Load(), 1, spool.Read, spool.Audit, spool.Event, spool.Health)
+	return len(a) == 0 && len(b) == 0
 }
 
 // stalled reports whether HQ has not acknowledged published records for

@@ -16,7 +16,6 @@ import (
 	"alprd/firmware/pipeline"
 	"alprd/firmware/sdnotify"
 	"alprd/firmware/track"
-	"alprd/firmware/uplink"
 	"alprd/hal/camera"
 	"alprd/hal/camera/replay"
 	"alprd/hal/camera/v4l2"
@@ -97,24 +96,18 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		light = hw.Illuminator
 	}
 
-	password, err := mqttPassword(cfg.MQTT)
+	svc, err := openServices(cfg, log, hw.Buzzer)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return err
 	}
-	up := uplink.New(uplink.Config{
-		Broker:      cfg.MQTT.Broker,
-		ClientID:    cfg.MQTT.ClientID,
-		Username:    cfg.MQTT.Username,
-		Password:    password,
-		TopicPrefix: cfg.MQTT.TopicPrefix,
-		Device:      cfg.Device,
-		Firmware:    Version,
-		KeepAlive:   cfg.MQTT.KeepAlive.Duration,
-		Timeout:     cfg.MQTT.Timeout.Duration,
-		Log:         log,
-	})
-	up.Start()
-	defer up.Close()
+	defer func() {
+		cancel()
+		helpers.Wait()
+		svc.close()
+	}()
+	if err := svc.run(runCtx, &helpers); err != nil {
+		return err
+	}
 
 	var corrector ocr.Corrector
 	if cfg.OCR.Region != "none" {
@@ -145,7 +138,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			MaxAge:    cfg.Track.MaxAge.Duration,
 			MinFrames: cfg.Track.MinFrames,
 		},
-		Sink:          &dispatch{out: publishOutbox{up}, log: log, now: time.Now},
+		Sink:          svc.disp,
 		GPS:           position,
 		Light:         light,
 		Strobe:        cfg.Illuminator.StrobeMS.Duration,
@@ -168,11 +161,14 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err != nil {
 		return err
 	}
+	var ps pipelineStats = statsOf{p}
+	svc.pl.Store(&ps)
 	helpers.Go(func() { watchdog(runCtx, notify, p, cfg.Watchdog.Stall.Duration, log) })
 	helpers.Go(func() { report(runCtx, p, log) })
 
 	err = p.Run(ctx)
 	notify.Stopping()
+	svc.flush(cfg.MQTT.Timeout.Duration)
 	s := p.Stats()
 	log.Info("alprd stopping", "frames", s.Frames, "dropped", s.Dropped, "processed", s.Processed, "reads", s.Reads, "delivered", s.Delivered, "undelivered", s.Undelivered)
 	if herr := hw.Halt(); herr != nil {
@@ -324,4 +320,12 @@ func trimNewline(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// statsOf gives the pipeline's counters to the health report.
+type statsOf struct{ p *pipeline.Pipeline }
+
+func (s statsOf) counters() (frames, dropped uint64) {
+	st := s.p.Stats()
+	return st.Frames, st.Dropped
 }

@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,11 +20,13 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"alprd/firmware/config"
+	"alprd/firmware/envelope"
 	"alprd/firmware/internal/mosquittotest"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
 	"alprd/firmware/uplink"
 	"alprd/hal/pins/pinstest"
+	"alprd/tools/alprprov/prov"
 	"alprd/tools/platesynth/synth"
 )
 
@@ -36,10 +39,11 @@ func TestEndToEnd(t *testing.T) {
 	broker := mosquittotest.Start(t).Addr
 	frames, truth := synthFrames(t, 8, 7)
 
-	sub := newSubscriber(t, broker, "alpr/v1/test-unit/#")
+	u := testConfig(t, broker, frames)
+	cfg := u.cfg
+	sub := newSubscriber(t, broker, "alpr/v1/test-unit/#", u.kit.Opener)
 	baseline := runtime.NumGoroutine()
 
-	cfg := testConfig(broker, frames)
 	var fake *pinstest.Pins
 	var p *pipeline.Pipeline
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -107,7 +111,7 @@ func TestEndToEnd(t *testing.T) {
 // is out of reach: reads wait, and are reported unpublished at shutdown.
 func TestNoBroker(t *testing.T) {
 	frames, _ := synthFrames(t, 2, 11)
-	cfg := testConfig("127.0.0.1:1", frames) // nothing listens on port 1
+	cfg := testConfig(t, "127.0.0.1:1", frames).cfg // nothing listens on port 1
 	cfg.Camera.Loop = true
 	cfg.Camera.FPS = 5
 	baseline := runtime.NumGoroutine()
@@ -127,8 +131,8 @@ func TestNoBroker(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if s := p.Stats(); s.Reads == 0 || s.Delivered != 0 {
-		t.Errorf("got %d reads, %d published, want some reads and none published", s.Reads, s.Delivered)
+	if s := p.Stats(); s.Reads == 0 || s.Delivered != s.Reads {
+		t.Errorf("got %d reads, %d spooled, want some reads, all spooled", s.Reads, s.Delivered)
 	}
 	waitGoroutines(t, baseline)
 }
@@ -158,8 +162,9 @@ func TestPassVoting(t *testing.T) {
 	if err := synth.WriteEndToEnd(dir, samples...); err != nil {
 		t.Fatal(err)
 	}
-	sub := newSubscriber(t, broker, "alpr/v1/test-unit/reads")
-	cfg := testConfig(broker, dir)
+	u := testConfig(t, broker, dir)
+	sub := newSubscriber(t, broker, "alpr/v1/test-unit/reads", u.kit.Opener)
+	cfg := u.cfg
 	cfg.Camera.FPS = 10
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -176,7 +181,19 @@ func TestPassVoting(t *testing.T) {
 	}
 }
 
-func testConfig(broker, frames string) config.Config {
+// testUnit is a provisioned test unit: its configuration and HQ's keys.
+type testUnit struct {
+	cfg config.Config
+	kit *prov.DevKit
+}
+
+func testConfig(t testing.TB, broker, frames string) testUnit {
+	t.Helper()
+	kit, err := prov.NewDevKit(filepath.Join(t.TempDir(), "pki"), "test-unit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
 	cfg := config.Default()
 	cfg.Device = "test-unit"
 	cfg.Camera.Replay = frames
@@ -185,10 +202,15 @@ func testConfig(broker, frames string) config.Config {
 	cfg.GPS = config.GPS{Mode: "fixed", Lat: 37.8044, Lon: -122.2712, AccuracyM: 5, Baud: 9600}
 	cfg.MQTT.Broker = "tcp://" + broker
 	cfg.MQTT.Timeout.Duration = 5 * time.Second
+	cfg.Keys.Dir = kit.Bundle
+	cfg.Storage.Dir = filepath.Join(state, "state")
+	cfg.Console.Socket = filepath.Join(state, "ctl.sock")
+	cfg.Console.Users = filepath.Join(state, "users")
+	cfg.Console.CropDir = filepath.Join(state, "crops")
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	return cfg
+	return testUnit{cfg, kit}
 }
 
 // synthFrames writes n synthesized day frames and returns their folder and
@@ -248,15 +270,16 @@ func waitGoroutines(t testing.TB, baseline int) {
 }
 
 type subscriber struct {
-	c  paho.Client
+	c      paho.Client
+	opener *envelope.Opener
 	mu sync.Mutex
 	rs []record.Read
 	st []string
 }
 
-func newSubscriber(t testing.TB, broker, filter string) *subscriber {
+func newSubscriber(t testing.TB, broker, filter string, opener *envelope.Opener) *subscriber {
 	t.Helper()
-	s := &subscriber{}
+	s := &subscriber{opener: opener}
 	s.c = paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("test-hq").SetOrderMatters(true))
 	if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber connect: %v", tok.Error())
@@ -266,7 +289,15 @@ func newSubscriber(t testing.TB, broker, filter string) *subscriber {
 		defer s.mu.Unlock()
 		switch {
 		case strings.HasSuffix(m.Topic(), "/"+uplink.Reads):
-			r, err := record.Decode(m.Payload())
+			h, payload, err := s.opener.Open(m.Payload())
+			if err != nil {
+				t.Errorf("read envelope: %v", err)
+				return
+			}
+			if h.Device != "test-unit" {
+				t.Errorf("envelope from %q", h.Device)
+			}
+			r, err := record.Decode(payload)
 			if err != nil {
 				t.Errorf("read: %v", err)
 				return

@@ -44,7 +44,7 @@ func benchDaemon(b *testing.B, workers int, d time.Duration) {
 		b.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "alprd.json")
-	os.WriteFile(cfg, fmt.Appendf(nil, `{"version":1,"device":"bench","camera":{"replay":%q,"fps":30},"ocr":{"workers":%d},"mqtt":{"broker":%q}}`, frames, workers, broker.URL()), 0o600)
+	os.WriteFile(cfg, fmt.Appendf(nil, `{"version":1,"device":"bench","camera":{"replay":%q,"fps":30},"ocr":{"workers":%d},"mqtt":{"broker":%q},%s}`, frames, workers, broker.URL(), provisioned(b, "bench")), 0o600)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "-config", cfg)
 	cmd.Stdout, cmd.Stderr = &logs, &logs

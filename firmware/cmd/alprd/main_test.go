@@ -19,6 +19,7 @@ import (
 
 	"alprd/firmware/internal/mosquittotest"
 	"alprd/firmware/uplink"
+	"alprd/tools/alprprov/prov"
 	"alprd/tools/platesynth/synth"
 )
 
@@ -110,7 +111,7 @@ func TestDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "alprd.json")
-	os.WriteFile(cfg, fmt.Appendf(nil, `{"version":1,"device":"bin-unit","camera":{"replay":%q,"fps":5},"ocr":{"min_confidence":0},"mqtt":{"broker":%q}}`, frames, broker.URL()), 0o600)
+	os.WriteFile(cfg, fmt.Appendf(nil, `{"version":1,"device":"bin-unit","camera":{"replay":%q,"fps":5},"ocr":{"min_confidence":0},"mqtt":{"broker":%q},%s}`, frames, broker.URL(), provisioned(t, "bin-unit")), 0o600)
 
 	sock := filepath.Join(dir, "notify")
 	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
@@ -224,4 +225,18 @@ func TestDaemon(t *testing.T) {
 	if !strings.Contains(logs.String(), "alprd stopping") {
 		t.Errorf("log lacks the shutdown summary:\n%s", logs.String())
 	}
+}
+
+// provisioned returns the configuration keys a unit needs beyond its camera
+// and broker: a provisioning bundle made for device, and state and console
+// paths, all in a temporary folder.
+func provisioned(t testing.TB, device string) string {
+	t.Helper()
+	dir := t.TempDir()
+	kit, err := prov.NewDevKit(filepath.Join(dir, "pki"), device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf(`"keys":{"dir":%q},"storage":{"dir":%q},"console":{"socket":%q,"users":%q,"crop_dir":%q}`,
+		kit.Bundle, filepath.Join(dir, "state"), filepath.Join(dir, "ctl.sock"), filepath.Join(dir, "users"), filepath.Join(dir, "crops"))
 }
