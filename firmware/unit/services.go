@@ -3,6 +3,7 @@ package unit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -218,6 +219,12 @@ func (s *services) event(typ string, fields map[string]any) {
 // replayed file is refused whole, and the list in force stays.
 func (s *services) applyHotlist(file []byte) {
 	rep, err := s.hot.Apply(file)
+	if errors.Is(err, hotlist.ErrStale) {
+		if f, rerr := hotlist.Read(file); rerr == nil && f.Header.Version == s.hot.Version() {
+			// The list in force, retained on the broker: nothing to do.
+			return
+		}
+	}
 	if err != nil {
 		s.log.Error("hot list refused", "err", err)
 		s.event("hotlist.refused", map[string]any{"reason": err.Error(), "bytes": len(file)})

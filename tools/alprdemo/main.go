@@ -1,8 +1,12 @@
 // Command alprdemo runs the whole unit in simulation on one machine: it
 // synthesizes plate frames with platesynth, starts an embedded MQTT broker,
 // runs alprd on the sim board replaying those frames, and subscribes to the
-// unit's topics, printing each read as it arrives with a mark saying whether
-// it matches the synthesized plate. `make demo` runs it.
+// unit's topics as HQ would: it provisions the unit's keys, opens each
+// encrypted and signed envelope, prints each read as it arrives with a mark
+// saying whether it matches the synthesized plate, prints the alerts raised
+// by a signed hot list it pushes (two of the synthesized plates), and
+// acknowledges what it received so that the unit's spool trims. `make demo`
+// runs it.
 //
 // It stops on Ctrl-C, or after -seconds when that is above zero, and then
 // stops the daemon with SIGTERM (the daemon drains and says offline) and
@@ -11,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,8 +39,11 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
+	"alprd/firmware/envelope"
+	"alprd/firmware/hotlist"
 	"alprd/firmware/record"
 	"alprd/firmware/uplink"
+	"alprd/tools/alprprov/prov"
 )
 
 func main() {
@@ -95,17 +104,32 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 	defer broker.Close()
 	fmt.Printf("demo: MQTT broker on %s\n", addr)
 
-	// 3. The subscriber (HQ's side).
-	st := &stats{truth: truth}
+	// 3. The unit's keys, and HQ's side: the subscriber.
+	kit, err := prov.NewDevKit(filepath.Join(dir, "pki"), "demo-unit")
+	if err != nil {
+		return err
+	}
+	st := &stats{truth: truth, opener: kit.Opener, got: map[uint64]bool{}}
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("demo-hq"))
 	if tok := sub.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		return fmt.Errorf("subscriber: connect: %v", tok.Error())
 	}
 	defer sub.Disconnect(100)
+	st.ack = func(seq uint64) {
+		b, _ := json.Marshal(map[string]any{"v": 1, "seq": seq})
+		sub.Publish("alpr/v1/demo-unit/ack", 1, false, b)
+	}
 	tok := sub.Subscribe("alpr/v1/+/+", 1, func(_ paho.Client, m paho.Message) { st.handle(m.Topic(), m.Payload()) })
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		return fmt.Errorf("subscriber: subscribe: %v", tok.Error())
 	}
+	// HQ's hot list: two of the plates, signed, retained for the unit.
+	list, wanted, err := demoHotlist(truth, kit)
+	if err != nil {
+		return err
+	}
+	sub.Publish("alpr/v1/demo-unit/cmd/hotlist", 1, true, list).WaitTimeout(5 * time.Second)
+	fmt.Printf("demo: hot list version 1 pushed with %s\n", strings.Join(wanted, ", "))
 
 	// 4. The daemon on the sim board.
 	cfg := map[string]any{
@@ -115,7 +139,12 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 		"camera":  map[string]any{"name": "front", "replay": framesDir, "fps": fps, "loop": true},
 		"gps":     map[string]any{"mode": "fixed", "lat": 37.8044, "lon": -122.2712, "accuracy_m": 5},
 		"mqtt":    map[string]any{"broker": "tcp://" + addr},
-		"log":     map[string]any{"level": "info"},
+		"keys":    map[string]any{"dir": kit.Bundle},
+		"storage": map[string]any{"dir": filepath.Join(dir, "state")},
+		"console": map[string]any{
+			"socket": filepath.Join(dir, "ctl.sock"), "users": filepath.Join(dir, "users"), "crop_dir": filepath.Join(dir, "crops"),
+		},
+		"log": map[string]any{"level": "info"},
 	}
 	cfgPath := filepath.Join(dir, "alprd.json")
 	b, _ := json.MarshalIndent(cfg, "", "  ")
@@ -163,14 +192,41 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 
 type stats struct {
 	truth          map[string]bool // plates present in the frames
+	opener         *envelope.Opener
+	ack            func(seq uint64)
 	mu             sync.Mutex
 	reads, correct int
+	alerts         int
 	distinct       map[string]bool
+	got            map[uint64]bool // sequences received
+	acked          uint64
 }
 
-func (s *stats) handle(topic string, payload []byte) {
+func (s *stats) handle(topic string, data []byte) {
 	kind := topic[strings.LastIndex(topic, "/")+1:]
+	if kind == uplink.State || kind == uplink.Ack || strings.Contains(topic, "/cmd/") {
+		if kind == uplink.State {
+			var m uplink.StateMessage
+			json.Unmarshal(data, &m)
+			fmt.Printf("state %s: %s %s\n", topic, m.State, m.Firmware)
+		}
+		return
+	}
+	h, payload, err := s.opener.Open(data)
+	if err != nil {
+		fmt.Printf("%s: refused: %v\n", topic, err)
+		return
+	}
+	s.received(h.Seq)
 	switch kind {
+	case uplink.Alerts:
+		var a record.Alert
+		json.Unmarshal(payload, &a)
+		s.mu.Lock()
+		s.alerts++
+		s.mu.Unlock()
+		fmt.Printf("ALERT %s  read %-8s  hot list %s (%s, priority %d, case %s)  %s match %.2f  -- %s\n",
+			time.Time(a.Time).Format("15:04:05.000"), a.Read.Plate, a.Entry.Plate, a.Entry.Type, a.Entry.Priority, a.Entry.Case, a.Match, a.Score, a.Notice)
 	case uplink.Reads:
 		r, err := record.Decode(payload)
 		if err != nil {
@@ -195,13 +251,54 @@ func (s *stats) handle(topic string, payload []byte) {
 		}
 		fmt.Printf("read  %s  %-8s %s  confidence %5.1f  %s  %s  %.0f ms\n",
 			time.Time(r.Time).Format("15:04:05.000"), r.Plate, mark, r.Confidence, pos, r.Camera, r.ProcessingMS)
-	case uplink.State:
-		var m uplink.StateMessage
-		json.Unmarshal(payload, &m)
-		fmt.Printf("state %s: %s %s\n", topic, m.State, m.Firmware)
-	default:
-		fmt.Printf("%s: %s\n", topic, payload)
+	case uplink.Events:
+		fmt.Printf("event %s\n", payload)
 	}
+}
+
+// received notes a sequence and acknowledges the highest contiguous one.
+func (s *stats) received(seq uint64) {
+	s.mu.Lock()
+	s.got[seq] = true
+	next := s.acked
+	for s.got[next+1] {
+		next++
+		delete(s.got, next)
+	}
+	advanced := next > s.acked
+	s.acked = next
+	s.mu.Unlock()
+	if advanced {
+		s.ack(next)
+	}
+}
+
+// demoHotlist signs a snapshot listing two of the synthesized plates.
+func demoHotlist(truth map[string]bool, kit *prov.DevKit) ([]byte, []string, error) {
+	var plates []string
+	for p := range truth {
+		plates = append(plates, p)
+	}
+	slices.Sort(plates)
+	plates = plates[:min(2, len(plates))]
+	now := time.Now().UTC()
+	var rows []hotlist.Row
+	for i, p := range plates {
+		typ, reason := "SV", "stolen vehicle"
+		if i == 1 {
+			typ, reason = "AA", "Amber alert: child abduction suspect vehicle"
+		}
+		rows = append(rows, hotlist.Row{Op: hotlist.OpAdd, Entry: record.HotEntry{
+			Plate: p, State: "CA", Type: typ, Reason: reason, Case: fmt.Sprintf("DEMO-%04d", i+1),
+			Agency: "CA0000000", EnteredBy: "demo-hq", Entered: record.Millis(now),
+		}})
+	}
+	var body bytes.Buffer
+	if err := hotlist.WriteBody(&body, rows); err != nil {
+		return nil, nil, err
+	}
+	file, err := hotlist.Sign(hotlist.Header{Kind: hotlist.KindSnapshot, Version: 1, Created: now, Source: "alprdemo"}, body.Bytes(), kit.Signing)
+	return file, plates, err
 }
 
 func (s *stats) summary() {
@@ -211,8 +308,8 @@ func (s *stats) summary() {
 	if s.reads > 0 {
 		pct = 100 * float64(s.correct) / float64(s.reads)
 	}
-	fmt.Printf("demo: %d reads, %d correct (%.0f %%), %d of %d plates read correctly at least once\n",
-		s.reads, s.correct, pct, len(s.distinct), len(s.truth))
+	fmt.Printf("demo: %d reads, %d correct (%.0f %%), %d of %d plates read correctly at least once; %d alerts; acknowledged up to sequence %d\n",
+		s.reads, s.correct, pct, len(s.distinct), len(s.truth), s.alerts, s.acked)
 }
 
 // loadTruth reads the plates from the openalpr-layout label files.
