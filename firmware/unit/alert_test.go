@@ -1,0 +1,127 @@
+package unit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"alprd/firmware/hotlist"
+	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/record"
+)
+
+// TestHotlistAlert: HQ pushes a signed hot list (retained, on cmd/hotlist)
+// naming one of the plates the camera will see; the unit raises an alert for
+// it, which HQ receives and opens, with the notice and the entry, ahead of
+// the read it is about; a list with a broken signature is refused and
+// reported.
+func TestHotlistAlert(t *testing.T) {
+	broker := mosquittotest.Start(t).Addr
+	frames, truth := synthFrames(t, 3, 7)
+	u := testConfig(t, broker, frames)
+	u.cfg.Camera.FPS = 1 // time for the list to arrive before the plates pass
+	wanted := truth[2]
+
+	hq := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("hq-test").SetOrderMatters(true))
+	if tok := hq.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer hq.Disconnect(50)
+	var mu sync.Mutex
+	var order []string // "alert:<read id>" and "read:<read id>" as they arrive
+	var alerts []record.Alert
+	var events []string
+	hq.Subscribe("alpr/v1/test-unit/+", 1, func(_ paho.Client, m paho.Message) {
+		kind := m.Topic()[strings.LastIndex(m.Topic(), "/")+1:]
+		if kind == "state" {
+			return
+		}
+		_, payload, err := u.kit.Opener.Open(m.Payload())
+		if err != nil {
+			t.Errorf("%s: %v", m.Topic(), err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch kind {
+		case "alerts":
+			var a record.Alert
+			json.Unmarshal(payload, &a)
+			alerts = append(alerts, a)
+			order = append(order, "alert:"+a.Read.ID)
+		case "reads":
+			r, _ := record.Decode(payload)
+			order = append(order, "read:"+r.ID)
+		case "events":
+			events = append(events, string(payload))
+		}
+	}).WaitTimeout(10 * time.Second)
+
+	now := time.Now().UTC()
+	var body bytes.Buffer
+	hotlist.WriteBody(&body, []hotlist.Row{{Op: hotlist.OpAdd, Entry: record.HotEntry{
+		Plate: wanted, Type: "AA", Reason: "Amber alert", Case: "AA-2026-7", Agency: "CA0010000", EnteredBy: "hq", Entered: record.Millis(now),
+	}}})
+	file, err := hotlist.Sign(hotlist.Header{Kind: hotlist.KindSnapshot, Version: 7, Created: now}, body.Bytes(), u.kit.Signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Replace(bytes.Clone(file), []byte("Amber alert"), []byte("Amber alarm"), 1)
+	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, true, file).WaitTimeout(5 * time.Second)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- RunWith(ctx, u.cfg, testLogger(t), Options{}) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(events)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, false, forged).WaitTimeout(5 * time.Second)
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) == 0 {
+		t.Fatalf("no alert for %s; arrivals %v", wanted, order)
+	}
+	a := alerts[0]
+	if a.Notice != record.Notice || a.Entry.Case != "AA-2026-7" || a.Entry.Type != "AA" || a.Entry.Source != record.SourceHQ || a.Read.ID == "" {
+		t.Errorf("alert = notice %q entry %+v read %q", a.Notice, a.Entry, a.Read.ID)
+	}
+	ia, ir := -1, -1
+	for i, o := range order {
+		if o == "alert:"+a.Read.ID && ia < 0 {
+			ia = i
+		}
+		if o == "read:"+a.Read.ID && ir < 0 {
+			ir = i
+		}
+	}
+	if ia < 0 || ir < 0 || ia > ir {
+		t.Errorf("alert at %d, its read at %d in %v: want the alert first", ia, ir, order)
+	}
+	var applied, refused bool
+	for _, e := range events {
+		applied = applied || strings.Contains(e, `"type":"hotlist.applied"`)
+		refused = refused || strings.Contains(e, `"type":"hotlist.refused"`)
+	}
+	if !applied || !refused {
+		t.Errorf("events %v: want hotlist.applied and hotlist.refused", events)
+	}
+}
