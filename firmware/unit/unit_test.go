@@ -272,9 +272,9 @@ func waitGoroutines(t testing.TB, baseline int) {
 type subscriber struct {
 	c      paho.Client
 	opener *envelope.Opener
-	mu sync.Mutex
-	rs []record.Read
-	st []string
+	mu     sync.Mutex
+	rs     []record.Read
+	st     []string
 }
 
 func newSubscriber(t testing.TB, broker, filter string, opener *envelope.Opener) *subscriber {
