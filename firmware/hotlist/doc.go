@@ -25,11 +25,10 @@
 // the Store swaps Lists atomically, so matching never waits for a file being
 // loaded.
 //
-// Sizes and speeds, on 2 x86 cores, for 1,000,000 entries: loading a signed
-// snapshot (signature included) well under a second, about 80 bytes of heap
-// per entry, an exact lookup well under a microsecond, a tolerant match of
-// 10 candidates in tens of microseconds (BenchmarkLoad, BenchmarkLookup,
-// BenchmarkMatch).
+// The budgets for 1,000,000 entries (load a signed snapshot, signature
+// included, under 1 s; exact lookup under 1 µs; tolerant match of 10
+// candidates under 50 µs; under 150 bytes of heap per entry) are measured by
+// BenchmarkLoad (which reports B/entry), BenchmarkLookup and BenchmarkMatch.
 //
 // # Recent reads
 //

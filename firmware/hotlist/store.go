@@ -201,21 +201,19 @@ func readOptional(files Files, name string) ([]byte, error) {
 // hqsign.ErrUnknownKey, hqsign.ErrBadSignature, ErrStale (version not
 // greater than the one in force), ErrBase (a delta for another version),
 // *RowError (bad rows: every one, up to 20, joined), or a storage error.
-// Apply does not block matching.
+// Apply does not log: the caller reports the outcome. It does not block
+// matching.
 func (s *Store) Apply(file []byte) (Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rep, nv, err := s.apply(s.cur.Load(), file, time.Now())
 	if err != nil {
-		s.log.Warn("hot list refused", "err", err)
 		return Report{}, err
 	}
 	if err := s.persist(rep.Kind, file); err != nil {
 		return Report{}, err
 	}
 	s.cur.Store(nv)
-	s.log.Info("hot list applied", "kind", rep.Kind, "version", rep.Version, "key", rep.KeyID, "added", rep.Added,
-		"updated", rep.Updated, "removed", rep.Removed, "expired", rep.Expired, "entries", rep.Entries)
 	return rep, nil
 }
 
