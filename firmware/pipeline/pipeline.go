@@ -158,6 +158,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		readers = append(readers, r)
 	}
 	if err := p.cfg.Source.Open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while the camera was opening: a clean stop
+		}
 		return fmt.Errorf("pipeline: camera: %w", err)
 	}
 	defer p.cfg.Source.Close()

@@ -36,11 +36,15 @@ var kinds = map[string]struct {
 	uplink.Health: {spool.Health, envelope.KindHealth},
 }
 
-// topicOf is the message kind of a spool record.
-func topicOf(k spool.Kind) string {
-	for name, m := range kinds {
-		if m.spool == k {
-			return name
+// topicOf is the message kind (topic) of a spooled envelope: its header's
+// kind, which may differ from the spool kind (the dropped-sequence event is
+// stored as an audit record so that the size cap keeps it).
+func topicOf(payload []byte) string {
+	if h, err := envelope.ParseHeader(payload); err == nil {
+		for name, m := range kinds {
+			if m.envelope == h.Kind {
+				return name
+			}
 		}
 	}
 	return uplink.Events
@@ -158,7 +162,7 @@ func (s *sender) run(ctx context.Context) {
 			continue
 		}
 		for _, r := range recs {
-			if err := s.up.Publish(ctx, topicOf(r.Kind), r.Payload); err != nil {
+			if err := s.up.Publish(ctx, topicOf(r.Payload), r.Payload); err != nil {
 				if ctx.Err() == nil {
 					s.log.Error("sender: publish", "seq", r.Seq, "err", err)
 				}

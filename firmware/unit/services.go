@@ -44,6 +44,10 @@ type services struct {
 	beeps  sync.WaitGroup
 	reads  atomic.Uint64
 	pl     atomic.Pointer[pipelineStats]
+
+	// stopSend stops the sender: after the final flush, not when the
+	// unit's context ends, so that a clean stop publishes what it spooled.
+	stopSend context.CancelFunc
 }
 
 // pipelineStats gives the pipeline's counters to health reports.
@@ -153,7 +157,9 @@ func (s *services) run(ctx context.Context, wg *sync.WaitGroup) error {
 		return err
 	}
 	s.up.Start()
-	wg.Go(func() { s.send.run(ctx) })
+	sendCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopSend = stop
+	wg.Go(func() { s.send.run(sendCtx) })
 	wg.Go(func() {
 		if err := s.ctl.Serve(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("console socket", "err", err)
@@ -170,10 +176,14 @@ func (s *services) flush(d time.Duration) {
 	for !s.send.caughtUp() && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	s.stopSend()
 }
 
 // close flushes and closes what is open.
 func (s *services) close() {
+	if s.stopSend != nil {
+		s.stopSend()
+	}
 	s.beeps.Wait()
 	if s.up != nil {
 		s.up.Close()

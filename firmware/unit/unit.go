@@ -108,6 +108,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err := svc.run(runCtx, &helpers); err != nil {
 		return err
 	}
+	defer svc.flush(0) // on early returns: stop the sender
 
 	var corrector ocr.Corrector
 	if cfg.OCR.Region != "none" {
