@@ -35,131 +35,79 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// command is one subcommand: setup defines its flags and returns the
-// function that runs it once they are parsed.
-type command struct {
-	name, synopsis, about string
-	setup                 func(fs *flag.FlagSet) func(c *ctx) int
-}
-
-// ctx is a subcommand's invocation.
-type ctx struct {
-	name           string
-	args           []string
-	stdin          io.Reader
-	stdout, stderr io.Writer
-}
-
-func (c *ctx) usage(format string, a ...any) int {
-	return cli.Usagef(c.stderr, "alprhotlist "+c.name, format, a...)
-}
-
-func (c *ctx) fail(err error) int {
-	fmt.Fprintf(c.stderr, "alprhotlist %s: %v\n", c.name, err)
-	return 1
-}
-
-func commands() []command {
-	return []command{
-		{"convert-cadoj", "alprhotlist convert-cadoj -type SV|FV|SP [-agency ORI] [-layout SPEC] FILE... > body.csv",
-			"Converts California DOJ fixed-width extracts into the body of a snapshot.", setupConvert},
-		{"sign", "alprhotlist sign -key KEY.pem -version N [-kind snapshot|delta] [-base M] [-source TEXT] [-created TIME] < body > signed",
-			"Checks a body (column line and rows) and signs it as a hot list file.", setupSign},
-		{"verify", "alprhotlist verify -pub PUB.pem FILE",
-			"Checks a signed hot list file and prints its summary.", setupVerify},
-		{"diff", "alprhotlist diff -old A -new B > delta-body.csv",
-			"Writes the body of the delta from snapshot A to snapshot B (signed files or bodies).", setupDiff},
+func commands() []cli.Command {
+	return []cli.Command{
+		{Name: "convert-cadoj", Synopsis: "alprhotlist convert-cadoj -type SV|FV|SP [-agency ORI] [-layout SPEC] FILE... > body.csv",
+			About: "Converts California DOJ fixed-width extracts into the body of a snapshot.", Setup: setupConvert},
+		{Name: "sign", Synopsis: "alprhotlist sign -key KEY.pem -version N [-kind snapshot|delta] [-base M] [-source TEXT] [-created TIME] < body > signed",
+			About: "Checks a body (column line and rows) and signs it as a hot list file.", Setup: setupSign},
+		{Name: "verify", Synopsis: "alprhotlist verify -pub PUB.pem FILE",
+			About: "Checks a signed hot list file and prints its summary.", Setup: setupVerify},
+		{Name: "diff", Synopsis: "alprhotlist diff -old A -new B > delta-body.csv",
+			About: "Writes the body of the delta from snapshot A to snapshot B (signed files or bodies).", Setup: setupDiff},
 	}
 }
 
 // run executes the command line and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, "usage: alprhotlist COMMAND [flags]\n\nMakes, signs and checks hot list files (docs/hotlist-format.md).\n\ncommands:\n")
-		for _, c := range cmds {
-			fmt.Fprintf(w, "  %-14s %s\n", c.name, c.about)
-		}
-		fmt.Fprintln(w, "\nrun 'alprhotlist COMMAND -h' for a command's flags")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, cmd := range cmds {
-		if cmd.name != args[0] {
-			continue
-		}
-		fs := flag.NewFlagSet("alprhotlist "+cmd.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		runCmd := cmd.setup(fs)
-		if status, ok := cli.Parse(fs, args[1:], cmd.synopsis, cmd.about); !ok {
-			return status
-		}
-		return runCmd(&ctx{name: cmd.name, args: fs.Args(), stdin: stdin, stdout: stdout, stderr: stderr})
-	}
-	return cli.Usagef(stderr, "alprhotlist", "unknown command %q", args[0])
+	return cli.Dispatch("alprhotlist", "Makes, signs and checks hot list files (docs/hotlist-format.md).", commands(), args, stdin, stdout, stderr)
 }
 
-func setupConvert(fs *flag.FlagSet) func(c *ctx) int {
+func setupConvert(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	typ := fs.String("type", "", "list `type` of the extract: SV (svs.tbl), FV (sfr.tbl) or SP (slr.tbl); required")
 	agency := fs.String("agency", "", "originating agency `ORI` written in every row")
 	spec := fs.String("layout", defaultLayoutSpec, "column `ranges` of the fields, 1-based inclusive; plate and state required")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		t, ok := hotlist.LookupType(*typ)
 		if !ok || (t.Code != "SV" && t.Code != "FV" && t.Code != "SP") {
-			return c.usage("-type %q: want SV, FV or SP", *typ)
+			return c.Usage("-type %q: want SV, FV or SP", *typ)
 		}
 		if len(*agency) > 32 || strings.ContainsAny(*agency, ",\"\n") {
-			return c.usage("-agency %q: want at most 32 characters, no comma or quote", *agency)
+			return c.Usage("-agency %q: want at most 32 characters, no comma or quote", *agency)
 		}
 		l, err := parseLayout(*spec)
 		if err != nil {
-			return c.usage("-layout: %v", err)
+			return c.Usage("-layout: %v", err)
 		}
-		if len(c.args) == 0 {
-			return c.usage("no extract FILE given")
+		if len(c.Args) == 0 {
+			return c.Usage("no extract FILE given")
 		}
-		conv := &converter{layout: l, typ: t, agency: *agency, seen: map[string]string{}, warn: c.stderr}
-		for _, name := range c.args {
+		conv := &converter{layout: l, typ: t, agency: *agency, seen: map[string]string{}, warn: c.Stderr}
+		for _, name := range c.Args {
 			f, err := os.Open(name)
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			err = conv.file(name, f)
 			f.Close()
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 		}
 		if err := conv.err(); err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		if err := hotlist.WriteBody(c.stdout, conv.rows); err != nil {
-			return c.fail(err)
+		if err := hotlist.WriteBody(c.Stdout, conv.rows); err != nil {
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stderr, "alprhotlist convert-cadoj: %d rows (%s), %d repeated plates skipped\n", len(conv.rows), t.Code, conv.skipped)
+		fmt.Fprintf(c.Stderr, "alprhotlist convert-cadoj: %d rows (%s), %d repeated plates skipped\n", len(conv.rows), t.Code, conv.skipped)
 		return 0
 	}
 }
 
-func setupSign(fs *flag.FlagSet) func(c *ctx) int {
+func setupSign(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	key := fs.String("key", "", "HQ's signing key `file` (PKCS#8 PEM \"PRIVATE KEY\"); required")
 	version := fs.Uint64("version", 0, "the file's `version`, greater than every version issued before; required")
 	kind := fs.String("kind", "", "snapshot or delta (default: delta when -base is given, else snapshot)")
 	base := fs.Uint64("base", 0, "delta only: the `version` the delta applies to")
 	source := fs.String("source", "", "free `text`: where the data came from")
 	created := fs.String("created", "", "creation `time`, RFC 3339 (default now)")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if *key == "" {
-			return c.usage("-key is required")
+			return c.Usage("-key is required")
 		}
 		if *version == 0 {
-			return c.usage("-version is required (at least 1)")
+			return c.Usage("-version is required (at least 1)")
 		}
 		if *kind == "" {
 			*kind = hotlist.KindSnapshot
@@ -168,70 +116,70 @@ func setupSign(fs *flag.FlagSet) func(c *ctx) int {
 			}
 		}
 		if *kind != hotlist.KindSnapshot && *kind != hotlist.KindDelta {
-			return c.usage("-kind %q: want snapshot or delta", *kind)
+			return c.Usage("-kind %q: want snapshot or delta", *kind)
 		}
 		if *kind == hotlist.KindDelta && *base == 0 {
-			return c.usage("-base is required for a delta")
+			return c.Usage("-base is required for a delta")
 		}
 		if *kind == hotlist.KindSnapshot && *base != 0 {
-			return c.usage("-base is for deltas only")
+			return c.Usage("-base is for deltas only")
 		}
 		h := hotlist.Header{Kind: *kind, Version: *version, Base: *base, Created: time.Now(), Source: *source}
 		if *created != "" {
 			t, err := time.Parse(time.RFC3339, *created)
 			if err != nil {
-				return c.usage("-created %q: want an RFC 3339 time", *created)
+				return c.Usage("-created %q: want an RFC 3339 time", *created)
 			}
 			h.Created = t
 		}
-		if len(c.args) > 0 {
-			return c.usage("unexpected arguments: %s (the body is read from standard input)", strings.Join(c.args, " "))
+		if len(c.Args) > 0 {
+			return c.Usage("unexpected arguments: %s (the body is read from standard input)", strings.Join(c.Args, " "))
 		}
 		pem, err := os.ReadFile(*key)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		priv, err := hqsign.ParsePrivateKey(pem)
 		if err != nil {
-			return c.fail(fmt.Errorf("%s: %w", *key, err))
+			return c.Fail(fmt.Errorf("%s: %w", *key, err))
 		}
-		body, err := io.ReadAll(c.stdin)
+		body, err := io.ReadAll(c.Stdin)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		out, err := hotlist.Sign(h, body, priv)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		if _, err := c.stdout.Write(out); err != nil {
-			return c.fail(err)
+		if _, err := c.Stdout.Write(out); err != nil {
+			return c.Fail(err)
 		}
 		return 0
 	}
 }
 
-func setupVerify(fs *flag.FlagSet) func(c *ctx) int {
+func setupVerify(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	pub := fs.String("pub", "", "HQ's public key `file` (PEM \"PUBLIC KEY\" blocks; several for a rotation); required")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if *pub == "" {
-			return c.usage("-pub is required")
+			return c.Usage("-pub is required")
 		}
-		if len(c.args) != 1 {
-			return c.usage("want one FILE, got %d", len(c.args))
+		if len(c.Args) != 1 {
+			return c.Usage("want one FILE, got %d", len(c.Args))
 		}
 		ring, err := hqsign.LoadKeyring(*pub)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		data, err := os.ReadFile(c.args[0])
+		data, err := os.ReadFile(c.Args[0])
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		f, err := hotlist.Verify(data, ring)
 		if err != nil {
-			return c.fail(fmt.Errorf("%s: refused:\n%w", c.args[0], err))
+			return c.Fail(fmt.Errorf("%s: refused:\n%w", c.Args[0], err))
 		}
-		summary(c.stdout, c.args[0], f)
+		summary(c.Stdout, c.Args[0], f)
 		return 0
 	}
 }
@@ -269,30 +217,30 @@ func summary(w io.Writer, name string, f *hotlist.File) {
 	}
 }
 
-func setupDiff(fs *flag.FlagSet) func(c *ctx) int {
+func setupDiff(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	oldName := fs.String("old", "", "the older snapshot `file` (signed file or body); required")
 	newName := fs.String("new", "", "the newer snapshot `file` (signed file or body); required")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if *oldName == "" || *newName == "" {
-			return c.usage("-old and -new are required")
+			return c.Usage("-old and -new are required")
 		}
-		if len(c.args) > 0 {
-			return c.usage("unexpected arguments: %s", strings.Join(c.args, " "))
+		if len(c.Args) > 0 {
+			return c.Usage("unexpected arguments: %s", strings.Join(c.Args, " "))
 		}
 		old, err := readSnapshot(*oldName)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		cur, err := readSnapshot(*newName)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		rows, err := hotlist.Diff(old, cur)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		if err := hotlist.WriteBody(c.stdout, rows); err != nil {
-			return c.fail(err)
+		if err := hotlist.WriteBody(c.Stdout, rows); err != nil {
+			return c.Fail(err)
 		}
 		removes := 0
 		for _, r := range rows {
@@ -300,7 +248,7 @@ func setupDiff(fs *flag.FlagSet) func(c *ctx) int {
 				removes++
 			}
 		}
-		fmt.Fprintf(c.stderr, "alprhotlist diff: %d remove, %d add\n", removes, len(rows)-removes)
+		fmt.Fprintf(c.Stderr, "alprhotlist diff: %d remove, %d add\n", removes, len(rows)-removes)
 		return 0
 	}
 }

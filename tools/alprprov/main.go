@@ -37,83 +37,29 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// command is one subcommand: setup defines its flags on fs and returns the
-// function that runs it once they are parsed.
-type command struct {
-	name, synopsis, about string
-	setup                 func(fs *flag.FlagSet) func(c *ctx) int
-}
-
-// ctx is a subcommand's invocation.
-type ctx struct {
-	name           string
-	stdout, stderr io.Writer
-}
-
-func (c *ctx) usage(format string, a ...any) int {
-	return cli.Usagef(c.stderr, "alprprov "+c.name, format, a...)
-}
-
-func (c *ctx) fail(err error) int {
-	fmt.Fprintf(c.stderr, "alprprov %s: %v\n", c.name, err)
-	return 1
-}
-
-func commands() []command {
-	return []command{
-		{"ca", "alprprov ca -dir D -name NAME [-days N] [-force]",
-			"Creates the department CA (ECDSA P-256, self-signed, path length 0) in D/ca.", setupCA},
-		{"signing-key", "alprprov signing-key -dir D [-force]",
-			"Creates HQ's Ed25519 signing key for hot lists and commands in D/signing and prints its key id.", setupSigningKey},
-		{"hq-key", "alprprov hq-key -dir D -epoch N [-suite p256|mlkem768-p256] [-force]",
-			"Creates HQ's HPKE key pair of a key epoch in D/hq-keys (package alprd/firmware/envelope).", setupHQKey},
-		{"hq", "alprprov hq -dir D [-ca D/ca] -name hq-NAME [-days N] [-force]",
-			"Issues an HQ subscriber's client certificate (CN = name, which starts with hq-) into D/hq/NAME.", setupHQ},
-		{"broker", "alprprov broker -dir D [-ca D/ca] -host HOST[,HOST...] [flags]",
-			"Issues the broker's server certificate and writes its Mosquitto configuration and ACL into D/broker.", setupBroker},
-		{"acl", "alprprov acl -dir D [-prefix alpr/v1] [-hq hq-NAME,...]",
-			"Rewrites D/broker/acl, e.g. after adding an HQ identity (then send mosquitto SIGHUP).", setupACL},
-		{"device", "alprprov device -dir D [-ca D/ca] -name UNIT [-days N] [-partial] [-force]",
-			"Issues a unit's client certificate (CN = unit id) and writes the bundle a technician copies to the unit into D/devices/UNIT.", setupDevice},
+func commands() []cli.Command {
+	return []cli.Command{
+		{Name: "ca", Synopsis: "alprprov ca -dir D -name NAME [-days N] [-force]",
+			About: "Creates the department CA (ECDSA P-256, self-signed, path length 0) in D/ca.", Setup: setupCA},
+		{Name: "signing-key", Synopsis: "alprprov signing-key -dir D [-force]",
+			About: "Creates HQ's Ed25519 signing key for hot lists and commands in D/signing and prints its key id.", Setup: setupSigningKey},
+		{Name: "hq-key", Synopsis: "alprprov hq-key -dir D -epoch N [-suite p256|mlkem768-p256] [-force]",
+			About: "Creates HQ's HPKE key pair of a key epoch in D/hq-keys (package alprd/firmware/envelope).", Setup: setupHQKey},
+		{Name: "hq", Synopsis: "alprprov hq -dir D [-ca D/ca] -name hq-NAME [-days N] [-force]",
+			About: "Issues an HQ subscriber's client certificate (CN = name, which starts with hq-) into D/hq/NAME.", Setup: setupHQ},
+		{Name: "broker", Synopsis: "alprprov broker -dir D [-ca D/ca] -host HOST[,HOST...] [flags]",
+			About: "Issues the broker's server certificate and writes its Mosquitto configuration and ACL into D/broker.", Setup: setupBroker},
+		{Name: "acl", Synopsis: "alprprov acl -dir D [-prefix alpr/v1] [-hq hq-NAME,...]",
+			About: "Rewrites D/broker/acl, e.g. after adding an HQ identity (then send mosquitto SIGHUP).", Setup: setupACL},
+		{Name: "device", Synopsis: "alprprov device -dir D [-ca D/ca] -name UNIT [-days N] [-partial] [-force]",
+			About: "Issues a unit's client certificate (CN = unit id) and writes the bundle a technician copies to the unit into D/devices/UNIT.", Setup: setupDevice},
 	}
 }
 
 // run executes the command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, "usage: alprprov COMMAND [flags]\n\nProvisions the department's MQTT keys and certificates for ALPR units.\n"+
-			"Run in this order: ca, signing-key, hq-key, hq, broker, then device for each unit.\n\ncommands:\n")
-		for _, c := range cmds {
-			fmt.Fprintf(w, "  %-12s %s\n", c.name, c.about)
-		}
-		fmt.Fprintln(w, "\nrun 'alprprov COMMAND -h' for a command's flags")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, cmd := range cmds {
-		if cmd.name != args[0] {
-			continue
-		}
-		fs := flag.NewFlagSet("alprprov "+cmd.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		runCmd := cmd.setup(fs)
-		if status, ok := cli.Parse(fs, args[1:], cmd.synopsis, cmd.about); !ok {
-			return status
-		}
-		c := &ctx{name: cmd.name, stdout: stdout, stderr: stderr}
-		if fs.NArg() > 0 {
-			return c.usage("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-		}
-		return runCmd(c)
-	}
-	return cli.Usagef(stderr, "alprprov", "unknown command %q", args[0])
+	return cli.Dispatch("alprprov", "Provisions the department's MQTT keys and certificates for ALPR units.\n"+
+		"Run in this order: ca, signing-key, hq-key, hq, broker, then device for each unit.", commands(), args, nil, stdout, stderr)
 }
 
 // common holds the flags most commands share.
@@ -138,12 +84,15 @@ func commonFlags(fs *flag.FlagSet, withCA bool, days time.Duration) *common {
 }
 
 // check reports a usage error in the common flags (exit status 2), or 0.
-func (o *common) check(c *ctx) int {
+func (o *common) check(c *cli.Ctx) int {
+	if len(c.Args) > 0 {
+		return c.Usage("unexpected arguments: %s", strings.Join(c.Args, " "))
+	}
 	if o.dir == "" {
-		return c.usage("-dir is required")
+		return c.Usage("-dir is required")
 	}
 	if o.withDays && (o.days < 1 || o.days > 100*365) {
-		return c.usage("-days %d: want 1 to %d", o.days, 100*365)
+		return c.Usage("-days %d: want 1 to %d", o.days, 100*365)
 	}
 	return 0
 }
@@ -163,98 +112,98 @@ func splitList(s string) []string {
 }
 
 // hqList parses -hq; a usage error is reported and returns status 2.
-func hqList(c *ctx, s string) ([]string, int) {
+func hqList(c *cli.Ctx, s string) ([]string, int) {
 	hq := splitList(s)
 	for _, h := range hq {
 		if err := prov.ValidHQ(h); err != nil {
-			return nil, c.usage("-hq: %v", err)
+			return nil, c.Usage("-hq: %v", err)
 		}
 	}
 	return hq, 0
 }
 
-func setupCA(fs *flag.FlagSet) func(c *ctx) int {
+func setupCA(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	o := commonFlags(fs, false, prov.CAValidity)
 	name := fs.String("name", "", "the CA's name (its CN), e.g. \"Example PD ALPR CA\" (required)")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if st := o.check(c); st != 0 {
 			return st
 		}
 		if strings.TrimSpace(*name) == "" {
-			return c.usage("-name is required")
+			return c.Usage("-name is required")
 		}
 		ca, err := o.prov().CreateCA(*name, o.validity())
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "CA %q in %s, valid until %s\n", ca.Cert.Subject.CommonName,
+		fmt.Fprintf(c.Stdout, "CA %q in %s, valid until %s\n", ca.Cert.Subject.CommonName,
 			filepath.Join(o.dir, prov.CAFolder), ca.Cert.NotAfter.Format(time.DateOnly))
 		return 0
 	}
 }
 
-func setupSigningKey(fs *flag.FlagSet) func(c *ctx) int {
+func setupSigningKey(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	o := commonFlags(fs, false, 0)
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if st := o.check(c); st != 0 {
 			return st
 		}
 		k, err := o.prov().CreateSigningKey()
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "HQ signing key in %s\nkey id %s\n", filepath.Join(o.dir, prov.SigningFolder), k.KeyID())
+		fmt.Fprintf(c.Stdout, "HQ signing key in %s\nkey id %s\n", filepath.Join(o.dir, prov.SigningFolder), k.KeyID())
 		return 0
 	}
 }
 
-func setupHQ(fs *flag.FlagSet) func(c *ctx) int {
+func setupHQ(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	o := commonFlags(fs, true, prov.HQValidity)
 	name := fs.String("name", "", "the HQ identity, starting with hq- (required)")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if st := o.check(c); st != 0 {
 			return st
 		}
 		if *name == "" {
-			return c.usage("-name is required")
+			return c.Usage("-name is required")
 		}
 		if err := prov.ValidHQ(*name); err != nil {
-			return c.usage("-name: %v", err)
+			return c.Usage("-name: %v", err)
 		}
 		id, err := o.prov().CreateHQ(*name, o.validity())
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "HQ identity %s in %s, serial %x, valid until %s\n", *name,
+		fmt.Fprintf(c.Stdout, "HQ identity %s in %s, serial %x, valid until %s\n", *name,
 			filepath.Join(o.dir, prov.HQFolder, *name), id.Cert.SerialNumber, id.Cert.NotAfter.Format(time.DateOnly))
-		fmt.Fprintf(c.stdout, "if the broker exists already: alprprov acl -dir %s, install the ACL, send mosquitto SIGHUP\n", o.dir)
+		fmt.Fprintf(c.Stdout, "if the broker exists already: alprprov acl -dir %s, install the ACL, send mosquitto SIGHUP\n", o.dir)
 		return 0
 	}
 }
 
-func setupBroker(fs *flag.FlagSet) func(c *ctx) int {
+func setupBroker(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	o := commonFlags(fs, true, prov.BrokerValidity)
 	hosts := fs.String("host", "", "comma-separated DNS names and IP addresses the units dial (required)")
 	port := fs.Int("port", 8883, "TLS listener port")
 	prefix := fs.String("prefix", prov.DefaultPrefix, "topic prefix (the units' mqtt.topic_prefix)")
 	hqFlag := fs.String("hq", "", "comma-separated HQ identities (default: those issued in D/hq)")
 	installDir := fs.String("install-dir", prov.DefaultInstallDir, "where the broker's files go on the broker host (the paths in alpr.conf)")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if st := o.check(c); st != 0 {
 			return st
 		}
 		hostList := splitList(*hosts)
 		if len(hostList) == 0 {
-			return c.usage("-host is required")
+			return c.Usage("-host is required")
 		}
 		if *port < 1 || *port > 65535 {
-			return c.usage("-port %d: want 1 to 65535", *port)
+			return c.Usage("-port %d: want 1 to 65535", *port)
 		}
 		if err := prov.ValidPrefix(*prefix); err != nil {
-			return c.usage("-prefix: %v", err)
+			return c.Usage("-prefix: %v", err)
 		}
 		if !filepath.IsAbs(*installDir) {
-			return c.usage("-install-dir %q: want an absolute path", *installDir)
+			return c.Usage("-install-dir %q: want an absolute path", *installDir)
 		}
 		hq, st := hqList(c, *hqFlag)
 		if st != 0 {
@@ -264,26 +213,29 @@ func setupBroker(fs *flag.FlagSet) func(c *ctx) int {
 			Hosts: hostList, Port: *port, Prefix: *prefix, HQ: hq, InstallDir: *installDir, Validity: o.validity(),
 		})
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		out := filepath.Join(o.dir, prov.BrokerFolder)
-		fmt.Fprintf(c.stdout, "broker certificate for %s in %s, valid until %s\n", strings.Join(hostList, ", "), out, id.Cert.NotAfter.Format(time.DateOnly))
-		fmt.Fprintf(c.stdout, "install: copy %s/{%s,%s,%s,%s} to %s and %s to /etc/mosquitto/conf.d/ (docs/provisioning.md)\n",
+		fmt.Fprintf(c.Stdout, "broker certificate for %s in %s, valid until %s\n", strings.Join(hostList, ", "), out, id.Cert.NotAfter.Format(time.DateOnly))
+		fmt.Fprintf(c.Stdout, "install: copy %s/{%s,%s,%s,%s} to %s and %s to /etc/mosquitto/conf.d/ (docs/provisioning.md)\n",
 			out, prov.CACert, prov.ServerCert, prov.ServerKey, prov.ACLFile, *installDir, prov.BrokerConfFile)
 		return 0
 	}
 }
 
-func setupACL(fs *flag.FlagSet) func(c *ctx) int {
+func setupACL(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	dir := fs.String("dir", "", "provisioning `directory` (required)")
 	prefix := fs.String("prefix", prov.DefaultPrefix, "topic prefix (the units' mqtt.topic_prefix)")
 	hqFlag := fs.String("hq", "", "comma-separated HQ identities (default: those issued in D/hq)")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
+		if len(c.Args) > 0 {
+			return c.Usage("unexpected arguments: %s", strings.Join(c.Args, " "))
+		}
 		if *dir == "" {
-			return c.usage("-dir is required")
+			return c.Usage("-dir is required")
 		}
 		if err := prov.ValidPrefix(*prefix); err != nil {
-			return c.usage("-prefix: %v", err)
+			return c.Usage("-prefix: %v", err)
 		}
 		hq, st := hqList(c, *hqFlag)
 		if st != 0 {
@@ -291,53 +243,53 @@ func setupACL(fs *flag.FlagSet) func(c *ctx) int {
 		}
 		path, err := prov.Dir{Root: *dir}.WriteACL(*prefix, hq)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "ACL written to %s\n", path)
+		fmt.Fprintf(c.Stdout, "ACL written to %s\n", path)
 		return 0
 	}
 }
 
-func setupDevice(flags *flag.FlagSet) func(c *ctx) int {
+func setupDevice(flags *flag.FlagSet) func(c *cli.Ctx) int {
 	o := commonFlags(flags, true, prov.DeviceValidity)
 	name := flags.String("name", "", "the unit's id, the device of its configuration (required)")
 	partial := flags.Bool("partial", false, "write the bundle even without HQ's signing key or encryption keys")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if st := o.check(c); st != 0 {
 			return st
 		}
 		if *name == "" {
-			return c.usage("-name is required")
+			return c.Usage("-name is required")
 		}
 		if err := prov.ValidDevice(*name); err != nil {
-			return c.usage("-name: %v", err)
+			return c.Usage("-name: %v", err)
 		}
 		d := o.prov()
 		if !*partial {
 			if _, err := os.Stat(filepath.Join(o.dir, prov.SigningFolder, prov.SigningPublic)); errors.Is(err, fs.ErrNotExist) {
-				return c.fail(fmt.Errorf("no HQ signing key in %s: run 'alprprov signing-key' first, or give -partial", o.dir))
+				return c.Fail(fmt.Errorf("no HQ signing key in %s: run 'alprprov signing-key' first, or give -partial", o.dir))
 			}
 			keys, err := d.HQPublicKeys()
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			if len(keys) == 0 {
-				return c.fail(fmt.Errorf("no HQ encryption key in %s: run 'alprprov hq-key' first, or give -partial", filepath.Join(o.dir, prov.HQKeysFolder)))
+				return c.Fail(fmt.Errorf("no HQ encryption key in %s: run 'alprprov hq-key' first, or give -partial", filepath.Join(o.dir, prov.HQKeysFolder)))
 			}
 		}
 		b, err := d.CreateDevice(*name, o.validity())
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "unit %s: bundle %s (%s), serial %x, valid until %s\n", *name, b.Dir,
+		fmt.Fprintf(c.Stdout, "unit %s: bundle %s (%s), serial %x, valid until %s\n", *name, b.Dir,
 			strings.Join(b.Files, ", "), b.Identity.Cert.SerialNumber, b.Identity.Cert.NotAfter.Format(time.DateOnly))
 		if b.SigningKeyID == "" {
-			fmt.Fprintln(c.stdout, "warning: no HQ signing key in the bundle: the unit will refuse HQ's hot lists and commands")
+			fmt.Fprintln(c.Stdout, "warning: no HQ signing key in the bundle: the unit will refuse HQ's hot lists and commands")
 		} else {
-			fmt.Fprintf(c.stdout, "HQ signing key id %s\n", b.SigningKeyID)
+			fmt.Fprintf(c.Stdout, "HQ signing key id %s\n", b.SigningKeyID)
 		}
 		if len(b.Epochs) == 0 {
-			fmt.Fprintln(c.stdout, "warning: no HQ encryption key in the bundle: the unit cannot encrypt its messages")
+			fmt.Fprintln(c.Stdout, "warning: no HQ encryption key in the bundle: the unit cannot encrypt its messages")
 		}
 		return 0
 	}

@@ -73,15 +73,15 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("-h: got exit status %d, want 0", got)
 	}
 	for _, cmd := range commands() {
-		if !strings.Contains(stdout.String(), "  "+cmd.name+" ") {
-			t.Errorf("-h does not list %s:\n%s", cmd.name, stdout.String())
+		if !strings.Contains(stdout.String(), "  "+cmd.Name+" ") {
+			t.Errorf("-h does not list %s:\n%s", cmd.Name, stdout.String())
 		}
 		stderr.Reset()
-		if got := run([]string{cmd.name, "-h"}, &stdout, &stderr); got != 0 {
-			t.Errorf("%s -h: got exit status %d, want 0", cmd.name, got)
+		if got := run([]string{cmd.Name, "-h"}, &stdout, &stderr); got != 0 {
+			t.Errorf("%s -h: got exit status %d, want 0", cmd.Name, got)
 		}
-		if !strings.Contains(stderr.String(), "usage: "+cmd.synopsis) {
-			t.Errorf("%s -h: got %q, want the usage line", cmd.name, stderr.String())
+		if !strings.Contains(stderr.String(), "usage: "+cmd.Synopsis) {
+			t.Errorf("%s -h: got %q, want the usage line", cmd.Name, stderr.String())
 		}
 	}
 }
