@@ -28,3 +28,24 @@ type HotlistHealth struct {
 	Manual  int     `json:"manual"`  // entries added on the unit
 	Stale   bool    `json:"stale"`   // older than hotlist.max_age_h, or none
 }
+
+// SelfTest is the unit's proof that it works: alpr/v1/<device>/selftest, at
+// start and when HQ asks. Every part is checked; OK only when all are.
+type SelfTest struct {
+	V        int     `json:"v"`
+	ID       string  `json:"id"`
+	Device   string  `json:"device"`
+	Firmware string  `json:"firmware"`
+	Time     Millis  `json:"time"`
+	Reason   string  `json:"reason"` // "start", "command"
+	OK       bool    `json:"ok"`
+	Checks   []Check `json:"checks"`
+}
+
+// Check is one part's result in a self-test.
+type Check struct {
+	Name   string `json:"name"` // camera, illuminator, ocr, storage, clock, link, hotlist
+	OK     bool   `json:"ok"`
+	Fatal  bool   `json:"fatal,omitempty"` // the unit cannot do its job without it
+	Detail string `json:"detail"`
+}

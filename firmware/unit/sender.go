@@ -29,11 +29,12 @@ var kinds = map[string]struct {
 	spool    spool.Kind
 	envelope envelope.Kind
 }{
-	uplink.Reads:  {spool.Read, envelope.KindRead},
-	uplink.Alerts: {spool.Alert, envelope.KindAlert},
-	uplink.Audit:  {spool.Audit, envelope.KindAudit},
-	uplink.Events: {spool.Event, envelope.KindEvent},
-	uplink.Health: {spool.Health, envelope.KindHealth},
+	uplink.Reads:    {spool.Read, envelope.KindRead},
+	uplink.Alerts:   {spool.Alert, envelope.KindAlert},
+	uplink.Audit:    {spool.Audit, envelope.KindAudit},
+	uplink.Events:   {spool.Event, envelope.KindEvent},
+	uplink.Health:   {spool.Health, envelope.KindHealth},
+	uplink.Selftest: {spool.Audit, envelope.KindSelftest},
 }
 
 // topicOf is the message kind (topic) of a spooled envelope: its header's

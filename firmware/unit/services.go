@@ -31,6 +31,7 @@ type services struct {
 	log     *slog.Logger
 	started time.Time
 
+	vault  *vault.Vault
 	hot    *hotlist.Store
 	recent *hotlist.Recent[record.Read]
 	book   *alert.Book
@@ -44,6 +45,7 @@ type services struct {
 	beeps  sync.WaitGroup
 	reads  atomic.Uint64
 	pl     atomic.Pointer[pipelineStats]
+	tester atomic.Pointer[selfTester] // once the pipeline exists
 
 	// stopSend stops the sender: after the final flush, not when the
 	// unit's context ends, so that a clean stop publishes what it spooled.
@@ -79,6 +81,7 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 	if err != nil {
 		return nil, err
 	}
+	s.vault = v
 	if s.hot, err = hotlist.Open(v, keys.hqSigning, log); err != nil {
 		return nil, err
 	}
@@ -133,8 +136,9 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 		Timeout:     cfg.MQTT.Timeout.Duration,
 		TLS:         keys.tlsConfig(),
 		Subscribe: map[string]func(string, []byte){
-			uplink.Ack:    s.send.onAck,
-			"cmd/hotlist": func(_ string, b []byte) { go s.applyHotlist(b) },
+			uplink.Ack:     s.send.onAck,
+			"cmd/hotlist":  func(_ string, b []byte) { go s.applyHotlist(b) },
+			"cmd/selftest": func(_ string, b []byte) { go s.selftestCommand(b) },
 		},
 		Log: log,
 	})
@@ -330,4 +334,14 @@ func (s *services) healthLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// selftestCommand runs the self-test when HQ asks for it.
+func (s *services) selftestCommand(b []byte) {
+	t := s.tester.Load()
+	if t == nil {
+		s.event("command", map[string]any{"name": "selftest", "ok": false, "error": "unit still starting"})
+		return
+	}
+	t.report("command")
 }

@@ -164,6 +164,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	var ps pipelineStats = statsOf{p}
 	svc.pl.Store(&ps)
+	tester := &selfTester{svc: svc, hw: hw, p: p}
+	svc.tester.Store(tester)
+	helpers.Go(func() { hw.LED.Run(runCtx) })
+	helpers.Go(func() { tester.atStart(runCtx) })
+	helpers.Go(func() { watchTamper(runCtx, hw, svc) })
 	helpers.Go(func() { watchdog(runCtx, notify, p, cfg.Watchdog.Stall.Duration, log) })
 	helpers.Go(func() { report(runCtx, p, log) })
 
@@ -329,4 +334,27 @@ type statsOf struct{ p *pipeline.Pipeline }
 func (s statsOf) counters() (frames, dropped uint64) {
 	st := s.p.Stats()
 	return st.Frames, st.Dropped
+}
+
+// watchTamper reports every opening of the enclosure: an event to HQ, the
+// log, a long beep and the LED's fault pattern until the next self-test.
+func watchTamper(ctx context.Context, hw *pins.Set, svc *services) {
+	if hw.Tamper == nil {
+		return
+	}
+	err := hw.Tamper.Watch(ctx, func(opened bool) {
+		if !opened {
+			svc.log.Info("enclosure shut")
+			return
+		}
+		svc.log.Error("TAMPER: enclosure opened")
+		svc.event("tamper", map[string]any{"opened": true})
+		hw.LED.Pattern(pins.FastBlink)
+		if hw.Buzzer != nil {
+			go hw.Buzzer.Beep(ctx, pins.LongBeep)
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		svc.log.Error("tamper switch", "err", err)
+	}
 }

@@ -27,7 +27,9 @@ const (
 	Health = "health"
 	Events = "events"
 	Audit  = "audit"
-	State  = "state"
+	// Selftest carries the unit's self-test reports.
+	Selftest = "selftest"
+	State    = "state"
 	// Ack is HQ's acknowledgement, down: {"v":1,"seq":N}.
 	Ack = "ack"
 )
