@@ -67,6 +67,9 @@ func NewSealer(cfg SealerConfig) (*Sealer, error) {
 // Suite returns the suite the Sealer encrypts with.
 func (s *Sealer) Suite() Suite { return s.suite }
 
+// Epoch returns the key epoch of HQ's key the Sealer seals to.
+func (s *Sealer) Epoch() uint32 { return s.cfg.Epoch }
+
 // Seal returns the envelope of payload, a message of the given kind with
 // sequence number seq. Seal does not keep or check seq: the caller numbers
 // its messages.

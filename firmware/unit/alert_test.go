@@ -11,6 +11,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"alprd/firmware/command"
 	"alprd/firmware/hotlist"
 	"alprd/firmware/internal/mosquittotest"
 	"alprd/firmware/record"
@@ -73,7 +74,7 @@ func TestHotlistAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	forged := bytes.Replace(bytes.Clone(file), []byte("Amber alert"), []byte("Amber alarm"), 1)
-	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, true, file).WaitTimeout(5 * time.Second)
+	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, true, hotlistCommand(t, u, 1, file)).WaitTimeout(5 * time.Second)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -89,7 +90,8 @@ func TestHotlistAlert(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, false, forged).WaitTimeout(5 * time.Second)
+	// A command correctly signed, carrying a list whose own signature fails.
+	hq.Publish("alpr/v1/test-unit/cmd/hotlist", 1, false, hotlistCommand(t, u, 2, forged)).WaitTimeout(5 * time.Second)
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -124,4 +126,16 @@ func TestHotlistAlert(t *testing.T) {
 	if !applied || !refused {
 		t.Errorf("events %v: want hotlist.applied and hotlist.refused", events)
 	}
+}
+
+// hotlistCommand is HQ's signed command pushing a hot list file.
+func hotlistCommand(t *testing.T, u testUnit, seq uint64, file []byte) []byte {
+	t.Helper()
+	args, _ := json.Marshal(command.HotlistArgs{File: file})
+	now := time.Now()
+	b, err := command.Sign(command.Command{Device: u.cfg.Device, Name: command.NameHotlist, Seq: seq, Issued: now, Expires: now.Add(time.Hour), Args: args}, u.kit.Signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

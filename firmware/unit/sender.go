@@ -20,7 +20,7 @@ import (
 // returns once the sealed record is durable. The sender takes it from there.
 type spoolOutbox struct {
 	sp     *spool.Spool
-	sealer *envelope.Sealer
+	sealer *atomic.Pointer[envelope.Sealer] // HQ's key can be rotated
 }
 
 // kinds maps a message kind (the topic's last level) to its spool and
@@ -66,7 +66,7 @@ func (o spoolOutbox) send(kind string, store spool.Kind, payload []byte) error {
 		store = m.spool
 	}
 	_, err := o.sp.Append(store, func(seq uint64) ([]byte, error) {
-		return o.sealer.Seal(m.envelope, seq, payload)
+		return o.sealer.Load().Seal(m.envelope, seq, payload)
 	})
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,7 +67,9 @@ func testOutbox(t *testing.T) spoolOutbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return spoolOutbox{sp: sp, sealer: sealer}
+	out := spoolOutbox{sp: sp, sealer: &atomic.Pointer[envelope.Sealer]{}}
+	out.sealer.Store(sealer)
+	return out
 }
 
 // TestAlertAheadOfBacklog: reads pile up while the broker is away; an alert

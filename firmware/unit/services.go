@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"alprd/firmware/alert"
+	"alprd/firmware/command"
 	"alprd/firmware/config"
 	"alprd/firmware/ctl"
 	"alprd/firmware/envelope"
@@ -46,6 +48,9 @@ type services struct {
 	reads  atomic.Uint64
 	pl     atomic.Pointer[pipelineStats]
 	tester atomic.Pointer[selfTester] // once the pipeline exists
+
+	keys     unitKeys
+	commands *command.Verifier
 
 	// stopSend stops the sender: after the final flush, not when the
 	// unit's context ends, so that a clean stop publishes what it spooled.
@@ -110,7 +115,13 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 	}); err != nil {
 		return nil, err
 	}
-	s.out = spoolOutbox{sp: s.sp, sealer: sealer}
+	s.out = spoolOutbox{sp: s.sp, sealer: &atomic.Pointer[envelope.Sealer]{}}
+	s.out.sealer.Store(sealer)
+	s.keys = keys
+	s.commands = &command.Verifier{Keyring: keys.hqSigning, Device: cfg.Device, Store: v}
+	if err := s.loadRotatedKey(); err != nil {
+		return nil, err
+	}
 	if s.feed, err = newFeed(cfg.Console.CropDir); err != nil {
 		return nil, err
 	}
@@ -136,9 +147,8 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 		Timeout:     cfg.MQTT.Timeout.Duration,
 		TLS:         keys.tlsConfig(),
 		Subscribe: map[string]func(string, []byte){
-			uplink.Ack:     s.send.onAck,
-			"cmd/hotlist":  func(_ string, b []byte) { go s.applyHotlist(b) },
-			"cmd/selftest": func(_ string, b []byte) { go s.selftestCommand(b) },
+			uplink.Ack: s.send.onAck,
+			"cmd/+":    func(topic string, b []byte) { go s.command(topic, b) },
 		},
 		Log: log,
 	})
@@ -173,11 +183,12 @@ func (s *services) run(ctx context.Context, wg *sync.WaitGroup) error {
 	return nil
 }
 
-// flush waits, at most d, for the sender to publish what the spool holds,
-// so that a clean stop leaves little for the next start.
+// flush waits, at most d and while the broker is connected, for the sender
+// to publish what the spool holds, so that a clean stop leaves little for
+// the next start (what is left goes then).
 func (s *services) flush(d time.Duration) {
 	deadline := time.Now().Add(d)
-	for !s.send.caughtUp() && time.Now().Before(deadline) {
+	for s.up.Connected() && !s.send.caughtUp() && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.stopSend()
@@ -228,27 +239,22 @@ func (s *services) event(typ string, fields map[string]any) {
 	}
 }
 
-// applyHotlist applies a hot list file pushed by HQ on cmd/hotlist: the file
-// carries HQ's signature and its version, so an unsigned, altered or
-// replayed file is refused whole, and the list in force stays.
-func (s *services) applyHotlist(file []byte) {
+// applyHotlist applies a hot list file pushed by HQ's hotlist command: the
+// file carries HQ's signature and its version too, so an unsigned, altered or
+// older file is refused whole, and the list in force stays.
+func (s *services) applyHotlist(file []byte) error {
 	rep, err := s.hot.Apply(file)
-	if errors.Is(err, hotlist.ErrStale) {
-		if f, rerr := hotlist.Read(file); rerr == nil && f.Header.Version == s.hot.Version() {
-			// The list in force, retained on the broker: nothing to do.
-			return
-		}
-	}
 	if err != nil {
 		s.log.Error("hot list refused", "err", err)
 		s.event("hotlist.refused", map[string]any{"reason": err.Error(), "bytes": len(file)})
-		return
+		return err
 	}
 	s.log.Info("hot list applied", "version", rep.Version, "kind", rep.Kind, "added", rep.Added, "removed", rep.Removed, "entries", rep.Entries)
 	s.event("hotlist.applied", map[string]any{"version": rep.Version, "kind": rep.Kind, "added": rep.Added, "updated": rep.Updated, "removed": rep.Removed, "expired": rep.Expired, "entries": rep.Entries, "key": rep.KeyID})
 	if rep.New != nil {
 		s.retro(s.recent.CheckList(rep.New, time.Now()))
 	}
+	return nil
 }
 
 // retro raises alerts for recent reads that a new entry matches.
@@ -336,12 +342,110 @@ func (s *services) healthLoop(ctx context.Context) {
 	}
 }
 
-// selftestCommand runs the self-test when HQ asks for it.
-func (s *services) selftestCommand(b []byte) {
-	t := s.tester.Load()
-	if t == nil {
-		s.event("command", map[string]any{"name": "selftest", "ok": false, "error": "unit still starting"})
-		return
+// command carries out a command from HQ after checking its signature,
+// device, sequence and expiry, and reports the outcome on events.
+func (s *services) command(topic string, b []byte) {
+	cmd, err := s.commands.Verify(topic, b, time.Now())
+	if err == nil {
+		err = s.do(cmd)
 	}
-	t.report("command")
+	res := command.NewResult(topic, cmd, err)
+	if err != nil {
+		s.log.Error("command refused or failed", "topic", topic, "name", res.Name, "seq", res.Seq, "reason", res.Reason, "err", err)
+	} else {
+		s.log.Info("command carried out", "name", cmd.Name, "seq", cmd.Seq)
+	}
+	fields := map[string]any{"name": res.Name, "seq": res.Seq, "ok": res.OK}
+	if res.Reason != "" {
+		fields["reason"] = res.Reason
+		fields["error"] = res.Error
+	}
+	s.event("command", fields)
+}
+
+// do carries out an accepted command.
+func (s *services) do(cmd command.Command) error {
+	switch cmd.Name {
+	case command.NameSelftest:
+		t := s.tester.Load()
+		if t == nil {
+			return errors.New("unit: self-test: the unit is still starting")
+		}
+		t.report("command")
+		return nil
+	case command.NameHotlist:
+		var a command.HotlistArgs
+		if err := cmd.DecodeArgs(&a); err != nil {
+			return err
+		}
+		return s.applyHotlist(a.File)
+	case command.NameRotateKey:
+		var a command.RotateKeyArgs
+		if err := cmd.DecodeArgs(&a); err != nil {
+			return err
+		}
+		return s.rotateKey(a.Epoch, []byte(a.PublicKey))
+	}
+	return fmt.Errorf("unit: unknown command %q", cmd.Name)
+}
+
+// rotatedKey is HQ's encryption key sent by a rotate-key command, kept in
+// the vault so that it survives restarts.
+type rotatedKey struct {
+	Epoch     uint32 `json:"epoch"`
+	PublicKey string `json:"public_key"`
+}
+
+const rotatedKeyFile = "hq-key"
+
+// rotateKey makes HQ's key of a newer epoch the one messages are sealed to.
+func (s *services) rotateKey(epoch uint32, pemKey []byte) error {
+	cur := s.out.sealer.Load().Epoch()
+	if epoch <= cur {
+		return fmt.Errorf("unit: rotate-key: epoch %d, the unit already seals to epoch %d", epoch, cur)
+	}
+	sealer, err := s.newSealer(epoch, pemKey)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(rotatedKey{epoch, string(pemKey)})
+	if err := s.vault.WriteFile(rotatedKeyFile, b); err != nil {
+		return err
+	}
+	s.out.sealer.Store(sealer)
+	s.log.Info("HQ key rotated", "epoch", epoch)
+	return nil
+}
+
+func (s *services) newSealer(epoch uint32, pemKey []byte) (*envelope.Sealer, error) {
+	pub, err := envelope.ParseHQPublicKey(pemKey)
+	if err != nil {
+		return nil, fmt.Errorf("unit: HQ key of epoch %d: %w", epoch, err)
+	}
+	return envelope.NewSealer(envelope.SealerConfig{Device: s.cfg.Device, Epoch: epoch, HQKey: pub, Signer: s.keys.device, Now: time.Now})
+}
+
+// loadRotatedKey switches to a key HQ rotated to earlier, when it is newer
+// than the bundle's.
+func (s *services) loadRotatedKey() error {
+	b, err := s.vault.ReadFile(rotatedKeyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var k rotatedKey
+	if err := json.Unmarshal(b, &k); err != nil {
+		return fmt.Errorf("unit: %s: %w", rotatedKeyFile, err)
+	}
+	if k.Epoch <= s.keys.epoch {
+		return nil
+	}
+	sealer, err := s.newSealer(k.Epoch, []byte(k.PublicKey))
+	if err != nil {
+		return err
+	}
+	s.out.sealer.Store(sealer)
+	return nil
 }
