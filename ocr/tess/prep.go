@@ -7,19 +7,35 @@ import (
 
 // prep holds the buffers of one Reader's preprocessing, reused across Reads.
 type prep struct {
-	src   []uint8 // the crop, contrast-stretched, dark on light, cw x ch
-	lab   []int32 // component labels of src's dark pixels
-	mask  []uint8 // pixels kept (characters, dilated)
-	stack []int32
-	comps []blob
-	img   []uint8 // the image for Tesseract, w x h
-	w, h  int
-	pad   int      // white margin around the scaled area of img
-	sh    int      // height of the scaled area
-	cols  [][2]int // x ranges of src laid out side by side
+	src    []uint8 // the crop, contrast-stretched, dark on light, cw x ch
+	lab    []int32 // component labels of src's dark pixels
+	mask   []uint8 // pixels kept (characters, dilated)
+	ink    []uint8 // pixels of the characters kept (not dilated)
+	bin    []uint8 // a binary image being labelled
+	lab2   []int32 // component labels of the row's band (see band)
+	boxes  []blob  // the characters kept
+	comps2 []blob
+	stack  []int32
+	comps  []blob
+	img    []uint8 // the image for Tesseract, w x h
+	w, h   int
+	pad    int      // white margin around the scaled area of img
+	sh     int      // height of the scaled area
+	cols   [][2]int // x ranges of src laid out side by side
+	colX   [][2]int // where each of cols lies in img
+	// What prepare found, for layout: the characters' area of src, their
+	// height, src's width, and their width to height, per mille (see
+	// charAspect).
+	area           image.Rectangle
+	hm, cw, aspect int
+	// wide is the width of the last layout, percent of the crop's.
+	wide  int
 	cand  []int
 	keep  []int
 	nkeep int // components kept by the last clean
+	// nrecovered counts those of them recovered from what they touched
+	// (see clean).
+	nrecovered int
 	// found reports whether the last prepare found a row of characters.
 	found bool
 }
@@ -41,16 +57,21 @@ const minCrop = 6
 //
 //   - contrast-stretched between its 2nd and 98th percentiles and inverted if
 //     its characters are light on dark;
+//   - cut to the plate's light body (see body): what lies around it is
+//     painted white;
 //   - cleaned: the dark connected components are labelled (Otsu threshold)
 //     and the main row of characters (the components of about the same
-//     height and line, tallest row first) is kept, everything else (state
-//     name, slogans, frame, bolts, stickers) is painted white and the image
-//     is cut to that row; when no row is found the whole crop is used;
-//   - scaled so that the characters are charH pixels tall, optionally
-//     binarised, with a white margin.
+//     height and line, tallest row first) is kept with the characters of
+//     that row that touch something else (see clean), everything else
+//     (state name, slogans, frame, bolts, stickers) is painted white and
+//     the image is cut to that row; when no row is found the whole crop is
+//     used;
+//   - scaled so that the characters are charH pixels tall and wide percent
+//     as wide as in the crop (0: see autoWide), optionally binarised, with
+//     a white margin (see layout).
 //
 // It reports false for a crop too small or too flat to hold characters.
-func (p *prep) prepare(crop *image.Gray, charH int, binarize bool) bool {
+func (p *prep) prepare(crop *image.Gray, charH, wide int, binarize bool) bool {
 	b := crop.Rect
 	cw, ch := b.Dx(), b.Dy()
 	p.found = false
@@ -102,28 +123,98 @@ func (p *prep) prepare(crop *image.Gray, charH int, binarize bool) bool {
 		}
 	}
 
+	p.body(cw, ch)
 	// The characters' area and height, and the columns to lay out: with a
 	// row found, one column per character (or per group of touching ones),
 	// laid out again with even gaps, which keeps Tesseract's LSTM from
 	// merging doubled letters ("XX", "88") of tightly spaced plate fonts.
-	r, hm := image.Rect(0, 0, cw, ch), ch*45/100
+	p.cw, p.area, p.hm, p.aspect = cw, image.Rect(0, 0, cw, ch), ch*45/100, 0
 	p.cols = append(p.cols[:0], [2]int{0, cw})
-	gap := 0
 	if rr, h, ok := p.clean(cw, ch); ok {
-		r, hm, p.found = rr, h, true
+		p.area, p.hm, p.found = rr, h, true
+		p.aspect = p.charAspect(h)
+	}
+	p.hm = max(p.hm, 1)
+	if wide <= 0 {
+		wide = autoWide(p.aspect)
+	}
+	p.layout(charH, wide, binarize)
+	return true
+}
+
+// body finds the plate in p.src (cw x ch, dark on light): the largest
+// light connected component (Otsu threshold), the plate's background
+// around its characters, and paints everything outside its bounds white,
+// so that the car around the plate, the frame and the shadows are not
+// mistaken for or merged with characters. A crop cut to the plate (whose
+// body covers more than nine tenths of it) is left as it is, and so is one
+// where the largest light component covers less than three tenths (no
+// plate body found).
+func (p *prep) body(cw, ch int) {
+	n := cw * ch
+	t := otsu(p.src, cw, 0, cw, ch)
+	p.bin = growU8(p.bin, n)
+	for i, v := range p.src[:n] {
+		if int(v) > t {
+			p.bin[i] = 1
+		} else {
+			p.bin[i] = 0
+		}
+	}
+	if cap(p.lab) < n {
+		p.lab = make([]int32, n)
+	}
+	p.comps, p.stack = labelBin(p.bin, cw, ch, p.lab[:n], p.comps[:0], p.stack)
+	best := -1
+	for i, c := range p.comps {
+		if best < 0 || c.area > p.comps[best].area {
+			best = i
+		}
+	}
+	if best < 0 {
+		return
+	}
+	b := p.comps[best]
+	if b.w()*b.h()*10 < n*3 || b.w()*b.h()*10 > n*9 {
+		return
+	}
+	for y := 0; y < ch; y++ {
+		row := p.src[y*cw : (y+1)*cw]
+		if y < b.y0 || y > b.y1 {
+			for x := range row {
+				row[x] = 255
+			}
+			continue
+		}
+		for x := range row {
+			if x < b.x0 || x > b.x1 {
+				row[x] = 255
+			}
+		}
+	}
+}
+
+// layout scales the area of the characters found by the last prepare into
+// p.img so that they are charH pixels tall and wide percent as wide as
+// they are in the crop, column by column with even gaps when a row was
+// found, optionally binarised, with a white margin. It can be called again
+// with other sizes without preparing the crop again.
+func (p *prep) layout(charH, wide int, binarize bool) {
+	p.wide = wide
+	r, hm, src, cw, cols := p.area, p.hm, p.src, p.cw, p.cols
+	gap := 0
+	if p.found {
 		gap = charH / 3
 	}
-	hm = max(hm, 1)
-
-	// Scale so that characters are charH tall, with a margin.
+	colW := func(c [2]int) int { return max(1, ((c[1]-c[0])*charH*wide+hm*50)/(hm*100)) }
 	sh := max(1, (r.Dy()*charH+hm/2)/hm)
 	pad := max(4, charH/2)
 	sw := 0
-	for i, c := range p.cols {
+	for i, c := range cols {
 		if i > 0 {
 			sw += gap
 		}
-		sw += max(1, ((c[1]-c[0])*charH+hm/2)/hm)
+		sw += colW(c)
 	}
 	p.w, p.h = sw+2*pad, sh+2*pad
 	p.pad, p.sh = pad, sh
@@ -134,9 +225,11 @@ func (p *prep) prepare(crop *image.Gray, charH int, binarize bool) bool {
 		out[i] = 255
 	}
 	x := pad
-	for _, c := range p.cols {
-		dw := max(1, ((c[1]-c[0])*charH+hm/2)/hm)
+	p.colX = p.colX[:0]
+	for _, c := range cols {
+		dw := colW(c)
 		resample(src, cw, image.Rect(c[0], r.Min.Y, c[1], r.Max.Y), out, p.w, image.Rect(x, pad, x+dw, pad+sh))
+		p.colX = append(p.colX, [2]int{x, x + dw})
 		x += dw + gap
 	}
 	if binarize {
@@ -152,7 +245,73 @@ func (p *prep) prepare(crop *image.Gray, charH int, binarize bool) bool {
 			}
 		}
 	}
-	return true
+}
+
+// bookAspect is the width to height (per mille) of a wide character (the
+// widest quarter, see charAspect) of the book and screen fonts that
+// Tesseract's English model was trained on, and maxWide the most a crop is
+// widened to reach it (percent).
+const (
+	bookAspect = 650
+	maxWide    = 160
+)
+
+// autoWide is how much wider (percent) characters of the given aspect
+// (per mille, see charAspect; 0 for unknown) are laid out for Tesseract's
+// English model: to bookAspect, never narrower than they are. Plate fonts
+// differ: the US ones are condensed (a wide character about 0.45 as wide
+// as tall), the European ones less (0.6), the Brazilian Mandatory font not
+// (0.7). Read as they are, the condensed ones lose: the English model
+// reads a US plate's M as H or N and its 4 as L (on crops-us, the English
+// model alone read 56 % of the plates right as they are, 67 % widened 1.5
+// times); widened alike, the wider fonts lose instead (endtoend-eu 58 %
+// to 53 %, endtoend-br 71 % to 62 %).
+func autoWide(aspect int) int {
+	if aspect <= 0 || aspect >= bookAspect {
+		return 100
+	}
+	return min(maxWide, (100*bookAspect+aspect/2)/aspect)
+}
+
+// charAspect returns the width to height, per mille, of the row's wide
+// characters: the 75th percentile of the kept boxes at least 0.8 charH
+// tall (narrow characters, 1 and I, are many on some plates; pieces and
+// marks are short); 0 when there are none.
+func (p *prep) charAspect(charH int) int {
+	var as []int
+	for _, b := range p.boxes {
+		if b.h()*10 >= charH*8 {
+			as = append(as, b.w()*1000/b.h())
+		}
+	}
+	if len(as) == 0 {
+		return 0
+	}
+	sort.Ints(as)
+	return as[len(as)*3/4]
+}
+
+// mapX takes x, a column of an image laid out with columns from (see
+// colX), to where the same point of the crop lies in an image laid out
+// with columns to (the same crop laid out at another width). Points in a
+// gap or margin keep their distance to the nearest column's edge.
+func mapX(x int, from, to [][2]int) int {
+	if len(from) == 0 || len(from) != len(to) {
+		return x
+	}
+	for i, f := range from {
+		t := to[i]
+		if x < f[1] || i == len(from)-1 {
+			if x < f[0] {
+				return t[0] - (f[0] - x)
+			}
+			if x >= f[1] {
+				return t[1] + (x - f[1])
+			}
+			return t[0] + (x-f[0])*(t[1]-t[0])/max(1, f[1]-f[0])
+		}
+	}
+	return x
 }
 
 // resample scales the sr area of src (stride ss) into the dr area of dst
@@ -197,15 +356,13 @@ func growU8(s []uint8, n int) []uint8 {
 // one line with the largest summed height (so a row of tall characters beats
 // a longer row of small print). It returns the row's component indices and
 // its score (the summed height), 0 when there is no row of at least two.
-func (p *prep) row(cw, ch int, t uint8) ([]int, int) {
+func (p *prep) row(cw, ch, t int) ([]int, int) {
 	comps := p.label(cw, ch, t)
 	cand := p.cand[:0]
 	for i, c := range comps {
-		w, h := c.w(), c.h()
-		if h < 6 || h*5 < ch || h*10 > ch*9 || w > h*3/2 || w*3 > cw || c.area*8 < w*h {
-			continue
+		if charLike(c, cw, ch) {
+			cand = append(cand, i)
 		}
-		cand = append(cand, i)
 	}
 	p.cand = cand
 	best, bestSum, bestN := -1, 0, 0
@@ -239,54 +396,88 @@ func (p *prep) row(cw, ch int, t uint8) ([]int, int) {
 // clean finds the main row of characters in p.src (cw x ch, dark on light),
 // paints everything else white, and returns the row's area (with some
 // margin) and character height. ok is false when there is no such row.
+//
+// The row is found at the threshold where it scores best (see row); then
+// the characters of that row that did not come out as components of their
+// own there are recovered, so that a character touching the plate's frame,
+// a graphic or a slogan is not lost:
+//
+//   - at the other thresholds tried, a character-shaped component on the
+//     row where no character was kept yet (a character often separates
+//     from what it touches at a darker or lighter threshold);
+//   - else the part within the row's band of what it touches (see band).
 func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 	src := p.src
 	// Characters often touch something as dark as they are at one threshold
 	// (a frame, a graphic, a gradient band) and not at a darker one: try a
 	// few thresholds from Otsu's down and keep the one whose row scores best.
 	ot := otsu(src, cw, 0, cw, ch)
+	ts := [...]int{ot, ot * 3 / 4, ot / 2, ot * 9 / 8}
 	bestT, bestScore := -1, 0
-	for _, t := range [...]int{ot, ot * 3 / 4, ot / 2, ot * 9 / 8} {
+	for _, t := range ts {
 		if t <= 0 || t >= 255 {
 			continue
 		}
-		if _, sc := p.row(cw, ch, uint8(t)); sc > bestScore {
+		if _, sc := p.row(cw, ch, t); sc > bestScore {
 			bestT, bestScore = t, sc
 		}
 	}
 	if bestT < 0 {
 		return r, 0, false
 	}
-	keep, _ := p.row(cw, ch, uint8(bestT))
+	keep, _ := p.row(cw, ch, bestT)
 	comps := p.comps
 	x0, y0, x1, y1 := cw, ch, 0, 0
-	var hs []int
+	var hs, cys []int
 	for _, j := range keep {
 		c := comps[j]
 		hs = append(hs, c.h())
+		cys = append(cys, c.cy())
 		x0, y0, x1, y1 = min(x0, c.x0), min(y0, c.y0), max(x1, c.x1), max(y1, c.y1)
 	}
 	charH = median(hs)
-	// Pieces of broken characters: smaller components within the row's band.
+	// ref stands for the row's characters: the median height, centred on
+	// the median centre.
+	cy := median(cys)
+	ref := blob{x0: 0, y0: cy - charH/2, x1: 0, y1: cy - charH/2 + charH - 1}
+	// Pieces of broken characters: smaller components within the row's band
+	// that reach its top or bottom (a sticker, a dash or a dot between the
+	// character groups floats in the middle).
 	for i, c := range comps {
-		if c.y0 >= y0-charH/10 && c.y1 <= y1+charH/10 && c.x0 >= x0 && c.x1 <= x1 && c.h()*10 >= charH*3 && !contains(keep, i) {
+		if c.y0 >= y0-charH/10 && c.y1 <= y1+charH/10 && c.x0 >= x0 && c.x1 <= x1 && c.h()*10 >= charH*3 && !contains(keep, i) &&
+			(c.y0 <= ref.y0+charH/8 || c.y1 >= ref.y1-charH/8) {
 			keep = append(keep, i)
 		}
 	}
+	p.ink = growU8(p.ink, cw*ch)
+	ink := p.ink
+	clear(ink)
+	p.boxes = p.boxes[:0]
+	for _, k := range keep {
+		p.addInk(cw, comps[k], int32(k+1))
+	}
+	nrow := len(keep)
+	// Characters of the row that touch something at bestT but not at
+	// another threshold.
+	for _, t := range ts {
+		if t == bestT || t <= 0 || t >= 255 {
+			continue
+		}
+		for i, c := range p.label(cw, ch, t) {
+			if charLike(c, cw, ch) && sameRow(ref, c) && !p.overlapsX(c) {
+				p.addInk(cw, c, int32(i+1))
+			}
+		}
+	}
+	// Characters of the row that touch something at every threshold: the
+	// part of it within the row's band.
+	p.label(cw, ch, bestT)
+	p.band(cw, ch, ref, x0, x1)
 	// Keep the kept components' pixels, dilated to hold their antialiased
 	// edges; paint the rest white.
 	p.mask = growU8(p.mask, cw*ch)
 	mask := p.mask
-	clear(mask)
-	isKept := make([]bool, len(comps)+1)
-	for _, k := range keep {
-		isKept[k+1] = true
-	}
-	for i, l := range p.lab[:cw*ch] {
-		if l > 0 && isKept[l] {
-			mask[i] = 1
-		}
-	}
+	copy(mask, ink)
 	dr := max(1, charH/12)
 	dilate(mask, cw, ch, dr)
 	// The background around the characters (the dilated ring) is as light
@@ -297,7 +488,7 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 	for i, m := range mask {
 		if m == 0 {
 			src[i] = 255
-		} else if l := p.lab[i]; l == 0 || !isKept[l] {
+		} else if ink[i] == 0 {
 			ring[src[i]]++
 			nring++
 		}
@@ -311,16 +502,20 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 			}
 		}
 	}
+	for _, c := range p.boxes {
+		x0, y0, x1, y1 = min(x0, c.x0), min(y0, c.y0), max(x1, c.x1), max(y1, c.y1)
+	}
 	m := charH / 4
 	r = image.Rect(max(0, x0-m), max(0, y0-m), min(cw, x1+1+m), min(ch, y1+1+m))
-	p.nkeep = len(keep)
+	p.nkeep = len(p.boxes)
+	p.nrecovered = len(p.boxes) - nrow
 	// Columns: the kept components' x ranges, widened by the dilation
 	// radius and merged where they then overlap (pieces of one character
 	// stay together).
-	sort.Slice(keep, func(i, j int) bool { return comps[keep[i]].x0 < comps[keep[j]].x0 })
+	boxes := p.boxes
+	sort.Slice(boxes, func(i, j int) bool { return boxes[i].x0 < boxes[j].x0 })
 	p.cols = p.cols[:0]
-	for _, k := range keep {
-		c := comps[k]
+	for _, c := range boxes {
 		a, b := max(0, c.x0-dr), min(cw, c.x1+1+dr)
 		if n := len(p.cols); n > 0 && a <= p.cols[n-1][1] {
 			p.cols[n-1][1] = max(p.cols[n-1][1], b)
@@ -329,6 +524,102 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 		p.cols = append(p.cols, [2]int{a, b})
 	}
 	return r, charH, true
+}
+
+// addInk marks the pixels of component c (label id in p.lab) as kept and
+// records its box.
+func (p *prep) addInk(cw int, c blob, id int32) {
+	for y := c.y0; y <= c.y1; y++ {
+		for x := c.x0; x <= c.x1; x++ {
+			if p.lab[y*cw+x] == id {
+				p.ink[y*cw+x] = 1
+			}
+		}
+	}
+	p.boxes = append(p.boxes, c)
+}
+
+// overlapsX reports whether c overlaps a kept box horizontally by more than
+// a third of the narrower one's width.
+func (p *prep) overlapsX(c blob) bool {
+	for _, b := range p.boxes {
+		o := min(b.x1, c.x1) - max(b.x0, c.x0) + 1
+		if o > 0 && 3*o > min(b.w(), c.w()) {
+			return true
+		}
+	}
+	return false
+}
+
+// band recovers the characters of the row (ref: its height and line) that
+// touch something else (a frame, a graphic, a slogan) at the threshold
+// p.lab was labelled at: the dark pixels of the components not kept are
+// cut to the row's band (the rows of ref with a tenth of its height above
+// and below) and labelled again; the character-shaped pieces that span
+// the band, lie within two character heights of the row's ends (x0, x1)
+// and where no character was kept yet are kept.
+func (p *prep) band(cw, ch int, ref blob, x0, x1 int) {
+	h := ref.h()
+	m := max(1, h/10)
+	by0, by1 := max(0, ref.y0-m), min(ch-1, ref.y1+m)
+	bh := by1 - by0 + 1
+	n := cw * bh
+	p.bin = growU8(p.bin, n)
+	bin := p.bin
+	for i := range bin {
+		j := by0*cw + i
+		if l := p.lab[j]; l > 0 && p.ink[j] == 0 {
+			bin[i] = 1
+		} else {
+			bin[i] = 0
+		}
+	}
+	if cap(p.lab2) < n {
+		p.lab2 = make([]int32, n)
+	}
+	lab := p.lab2[:n]
+	p.comps2, p.stack = labelBin(bin, cw, bh, lab, p.comps2[:0], p.stack)
+	for i, c := range p.comps2 {
+		w, ch := c.w(), c.h()
+		if ch*10 < h*8 || w*10 > h*13 || c.area*8 < w*ch || c.x1 < x0-2*h || c.x0 > x1+2*h {
+			continue
+		}
+		c.y0, c.y1 = c.y0+by0, c.y1+by0
+		if p.overlapsX(c) {
+			continue
+		}
+		// A frame's side, a tree, a bolt's bar: what it was cut from
+		// reaches well above and below the row, or it is a thin stroke
+		// outside the row.
+		j := 0
+		for y := c.y0; y <= c.y1 && j == 0; y++ {
+			for x := c.x0; x <= c.x1; x++ {
+				if lab[(y-by0)*cw+x] == int32(i+1) {
+					j = y*cw + x
+					break
+				}
+			}
+		}
+		par := p.comps[p.lab[j]-1]
+		if par.y0 < by0-h/4 && par.y1 > by1+h/4 || w*4 < h && (c.x1 < x0 || c.x0 > x1) {
+			continue
+		}
+		for y := c.y0; y <= c.y1; y++ {
+			for x := c.x0; x <= c.x1; x++ {
+				if lab[(y-by0)*cw+x] == int32(i+1) {
+					p.ink[y*cw+x] = 1
+				}
+			}
+		}
+		p.boxes = append(p.boxes, c)
+	}
+}
+
+// charLike reports whether c has the size and shape of a character of a
+// crop cw x ch (see row).
+func charLike(c blob, cw, ch int) bool {
+	w, h := c.w(), c.h()
+	return !(h < 6 || h*5 < ch || h*10 > ch*9 || w > h*3/2 || w*3 > cw || c.area*8 < w*h)
 }
 
 func contains(s []int, v int) bool {
@@ -363,44 +654,57 @@ func median(v []int) int {
 
 // label labels the 8-connected components of the pixels of p.src darker
 // than or equal to t into p.lab (label = component index + 1).
-func (p *prep) label(cw, ch int, t uint8) []blob {
+func (p *prep) label(cw, ch, t int) []blob {
 	n := cw * ch
+	p.bin = growU8(p.bin, n)
+	for i, v := range p.src[:n] {
+		if int(v) <= t {
+			p.bin[i] = 1
+		} else {
+			p.bin[i] = 0
+		}
+	}
 	if cap(p.lab) < n {
 		p.lab = make([]int32, n)
 	}
-	lab := p.lab[:n]
+	p.comps, p.stack = labelBin(p.bin, cw, ch, p.lab[:n], p.comps[:0], p.stack)
+	return p.comps
+}
+
+// labelBin labels the 8-connected components of the set pixels of bin (w x
+// h, 0/1) into lab (label = component index + 1, 0 for unset pixels),
+// appending them to comps; stack is scratch space. It returns comps and
+// stack, grown.
+func labelBin(bin []uint8, w, h int, lab []int32, comps []blob, stack []int32) ([]blob, []int32) {
 	clear(lab)
-	comps := p.comps[:0]
-	stack := p.stack[:0]
-	src := p.src
 	for start := range lab {
-		if lab[start] != 0 || src[start] > t {
+		if lab[start] != 0 || bin[start] == 0 {
 			continue
 		}
 		id := int32(len(comps) + 1)
-		sx, sy := start%cw, start/cw
+		sx, sy := start%w, start/w
 		c := blob{x0: sx, y0: sy, x1: sx, y1: sy}
 		lab[start] = id
 		stack = append(stack[:0], int32(start))
 		for len(stack) > 0 {
 			i := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
-			x, y := i%cw, i/cw
+			x, y := i%w, i/w
 			c.area++
 			c.x0, c.x1 = min(c.x0, x), max(c.x1, x)
 			c.y0, c.y1 = min(c.y0, y), max(c.y1, y)
 			for dy := -1; dy <= 1; dy++ {
 				yy := y + dy
-				if yy < 0 || yy >= ch {
+				if yy < 0 || yy >= h {
 					continue
 				}
 				for dx := -1; dx <= 1; dx++ {
 					xx := x + dx
-					if xx < 0 || xx >= cw {
+					if xx < 0 || xx >= w {
 						continue
 					}
-					j := yy*cw + xx
-					if lab[j] == 0 && src[j] <= t {
+					j := yy*w + xx
+					if lab[j] == 0 && bin[j] != 0 {
 						lab[j] = id
 						stack = append(stack, int32(j))
 					}
@@ -409,8 +713,7 @@ func (p *prep) label(cw, ch int, t uint8) []blob {
 		}
 		comps = append(comps, c)
 	}
-	p.comps, p.stack = comps, stack
-	return comps
+	return comps, stack
 }
 
 // dilate grows the set pixels of m (w x h, 0/1) by r in every direction

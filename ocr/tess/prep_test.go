@@ -3,6 +3,7 @@ package tess
 import (
 	"fmt"
 	"image"
+	"sort"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestPrepare(t *testing.T) {
 	for name, img := range map[string]*image.Gray{"dark-on-light": dark, "light-on-dark": light} {
 		t.Run(name, func(t *testing.T) {
 			var pr prep
-			if !pr.prepare(img, 48, false) {
+			if !pr.prepare(img, 48, 100, false) {
 				t.Fatal("prepare refused a plate")
 			}
 			if !pr.found {
@@ -119,14 +120,14 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 	var pr prep
-	if pr.prepare(synth.Flat(100, 50, 128), 48, false) {
+	if pr.prepare(synth.Flat(100, 50, 128), 48, 100, false) {
 		t.Error("flat crop accepted")
 	}
-	if pr.prepare(image.NewGray(image.Rect(0, 0, 5, 100)), 48, false) {
+	if pr.prepare(image.NewGray(image.Rect(0, 0, 5, 100)), 48, 100, false) {
 		t.Error("tiny crop accepted")
 	}
 	// Binarised output has two levels only.
-	if !pr.prepare(dark, 48, true) {
+	if !pr.prepare(dark, 48, 100, true) {
 		t.Fatal("prepare refused a plate")
 	}
 	for _, v := range pr.image().Pix {
@@ -265,5 +266,217 @@ func TestRankedConfidencesFall(t *testing.T) {
 	}
 	if rd.Candidates[1].Text != "KAAZ0C" {
 		t.Errorf("order changed: %v", rd.Candidates)
+	}
+}
+
+// fullChars counts the characters the last clean kept whole: its boxes
+// of at least 0.8 of the characters' height.
+func fullChars(p *prep) int {
+	n := 0
+	for _, b := range p.boxes {
+		if b.h()*10 >= p.hm*8 {
+			n++
+		}
+	}
+	return n
+}
+
+// fillRect paints r of img with level v.
+func fillRect(img *image.Gray, r image.Rectangle, v uint8) {
+	r = r.Intersect(img.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			img.Pix[y*img.Stride+x] = v
+		}
+	}
+}
+
+// TestPrepareTouching checks that characters touching something as dark
+// as they are (a graphic reaching into the row, a bar under the row) are
+// kept, not dropped with what they touch.
+func TestPrepareTouching(t *testing.T) {
+	const text = "7ABC123"
+	clean := plate(t, "us-ca", text, 240, false, synth.GoBold)
+	var pr prep
+	if !pr.prepare(clean, 48, 100, false) || !pr.found {
+		t.Fatal("no row of characters on the clean plate")
+	}
+	if got := fullChars(&pr); got != len(text) {
+		t.Fatalf("clean plate: %d characters, want %d", got, len(text))
+	}
+	boxes := append([]blob(nil), pr.boxes...)
+	sort.Slice(boxes, func(i, j int) bool { return boxes[i].x0 < boxes[j].x0 })
+	first, last := boxes[0], boxes[len(boxes)-1]
+	h := first.h()
+	cases := []struct {
+		name  string
+		paint func(img *image.Gray)
+	}{
+		{"graphic under the first character", func(img *image.Gray) {
+			// A dark graphic left of the first character, from its lower
+			// quarter down to the plate's bottom edge.
+			fillRect(img, image.Rect(first.x0-first.w(), first.y1-h/4, first.x0+first.w()/2, img.Rect.Max.Y), 0)
+		}},
+		{"bar under the last two characters", func(img *image.Gray) {
+			fillRect(img, image.Rect(boxes[len(boxes)-2].x0, last.y1-1, last.x1+1, last.y1+h/3), 0)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			img := plate(t, "us-ca", text, 240, false, synth.GoBold)
+			c.paint(img)
+			var pr prep
+			if !pr.prepare(img, 48, 100, false) || !pr.found {
+				t.Fatal("no row of characters found")
+			}
+			if pr.nrecovered == 0 {
+				t.Error("got no recovered character, want at least one")
+			}
+			// Most of every character's ink is kept.
+			cw := img.Rect.Dx()
+			for i, b := range boxes {
+				dark, kept := 0, 0
+				for y := b.y0; y <= b.y1; y++ {
+					for x := b.x0; x <= b.x1; x++ {
+						if clean.Pix[y*clean.Stride+x] < 128 {
+							dark++
+							if pr.ink[y*cw+x] != 0 {
+								kept++
+							}
+						}
+					}
+				}
+				if kept*10 < dark*8 {
+					t.Errorf("character %d (%c): got %d of its %d dark pixels kept, want 80 %%", i, text[i], kept, dark)
+				}
+			}
+		})
+	}
+}
+
+// TestBody checks that a plate with dark surroundings (a car, a shadow)
+// is cut to its light body, and that a crop of the plate alone is left as
+// it is.
+func TestBody(t *testing.T) {
+	const text = "7ABC123"
+	pl := plate(t, "us-ca", text, 200, false, synth.GoBold)
+	pw, ph := pl.Rect.Dx(), pl.Rect.Dy()
+	// The plate in a dark surround, as a detector's loose box holds it.
+	img := image.NewGray(image.Rect(0, 0, pw+pw/4, ph+ph/2))
+	fillRect(img, img.Rect, 30)
+	off := image.Pt(pw/8, ph/4)
+	body := image.Rectangle{off, off.Add(image.Pt(pw, ph))}
+	for y := 0; y < ph; y++ {
+		copy(img.Pix[(y+off.Y)*img.Stride+off.X:], pl.Pix[y*pl.Stride:y*pl.Stride+pw])
+	}
+	for _, c := range []struct {
+		name string
+		img  *image.Gray
+		body image.Rectangle // where the pixels are kept
+	}{
+		{"dark surround", img, body},
+		{"plate alone", pl, pl.Rect},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cw, ch := c.img.Rect.Dx(), c.img.Rect.Dy()
+			p := prep{src: append([]uint8(nil), c.img.Pix...)}
+			p.body(cw, ch)
+			for y := 0; y < ch; y++ {
+				for x := 0; x < cw; x++ {
+					got, was := p.src[y*cw+x], c.img.Pix[y*cw+x]
+					want := uint8(255)
+					if image.Pt(x, y).In(c.body) {
+						want = was
+					}
+					if got != want {
+						t.Fatalf("pixel (%d,%d): got %d, want %d", x, y, got, want)
+					}
+				}
+			}
+		})
+	}
+	// And the plate's characters are all found in it.
+	var pr prep
+	if !pr.prepare(img, 48, 100, false) || !pr.found {
+		t.Fatal("no row of characters found")
+	}
+	if got := fullChars(&pr); got != len(text) {
+		t.Errorf("got %d characters, want %d", got, len(text))
+	}
+}
+
+func TestAutoWide(t *testing.T) {
+	for _, c := range []struct{ aspect, want int }{
+		{0, 100},          // unknown: as is
+		{bookAspect, 100}, // already as wide as a book font
+		{900, 100},        // wider: never narrowed
+		{bookAspect / 2, maxWide},
+		{500, 130},
+	} {
+		if got := autoWide(c.aspect); got != c.want {
+			t.Errorf("autoWide(%d): got %d, want %d", c.aspect, got, c.want)
+		}
+	}
+}
+
+// TestCharAspect checks that the measured aspect of the characters
+// follows the plate's: the same plate stretched 1.5 times measures about
+// 1.5 times as wide, and is widened less for the English model.
+func TestCharAspect(t *testing.T) {
+	img := plate(t, "us-ca", "7ABC123", 200, false, synth.GoBold)
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	wide := image.NewGray(image.Rect(0, 0, w*3/2, h))
+	resample(img.Pix, img.Stride, img.Rect, wide.Pix, wide.Stride, wide.Rect)
+	var p1, p2 prep
+	if !p1.prepare(img, 48, 0, false) || !p2.prepare(wide, 48, 0, false) || !p1.found || !p2.found {
+		t.Fatal("no row of characters found")
+	}
+	if p1.aspect < 300 || p1.aspect > 1000 {
+		t.Fatalf("aspect %d, want a character's (300..1000)", p1.aspect)
+	}
+	if r := float64(p2.aspect) / float64(p1.aspect); r < 1.35 || r > 1.65 {
+		t.Errorf("stretched 1.5 times: aspect %d, was %d (ratio %.2f), want a ratio of about 1.5", p2.aspect, p1.aspect, r)
+	}
+	if p1.wide != autoWide(p1.aspect) || p2.wide > p1.wide {
+		t.Errorf("widened %d%% and, stretched, %d%%; want %d%% and no more", p1.wide, p2.wide, autoWide(p1.aspect))
+	}
+	// The plate model's layout, as wide as the crop, after the English
+	// model's.
+	p1.layout(48, 100, false)
+	if p1.wide != 100 {
+		t.Errorf("relayout: wide %d, want 100", p1.wide)
+	}
+}
+
+func TestMapX(t *testing.T) {
+	from := [][2]int{{10, 20}, {30, 40}}
+	to := [][2]int{{10, 25}, {35, 50}}
+	for _, c := range []struct{ x, want int }{
+		{5, 5},   // left margin: same distance to the first column
+		{10, 10}, // first column's edge
+		{16, 19}, // inside the first column, scaled 1.5 times
+		{22, 27}, // gap: distance to the previous column's edge
+		{30, 35},
+		{45, 55}, // right margin
+	} {
+		if got := mapX(c.x, from, to); got != c.want {
+			t.Errorf("mapX(%d): got %d, want %d", c.x, got, c.want)
+		}
+	}
+	if got := mapX(7, from, nil); got != 7 {
+		t.Errorf("mapX without columns: got %d, want 7", got)
+	}
+}
+
+// BenchmarkPrepare measures the preparation of a crop alone (no
+// Tesseract): stretch, plate body, clean-up with recovery, layout.
+func BenchmarkPrepare(b *testing.B) {
+	img := soften(plate(b, "us-ca", "7ABC123", 200, false, synth.GoBold), 3, 1)
+	var p prep
+	b.ReportAllocs()
+	for b.Loop() {
+		if !p.prepare(img, 48, 0, false) {
+			b.Fatal("prepare refused a plate")
+		}
 	}
 }

@@ -24,8 +24,9 @@ type Reader struct {
 	tess    *api       // reads with lang; nil when closed or unused
 	open    bool
 	prep    prep
-	syms    []sym // the plate model's symbols, reused across reads
-	syms2   []sym // the tessdata language's
+	syms    []sym    // the plate model's symbols, reused across reads
+	syms2   []sym    // the tessdata language's
+	colX    [][2]int // the columns of the tessdata language's image (see read)
 }
 
 var _ ocr.Reader = (*Reader)(nil)
@@ -155,16 +156,34 @@ const (
 	secondDen   = 6
 )
 
-// read reads crop once, prepared with characters charH tall.
+// read reads crop once, prepared with characters charH tall. The tessdata
+// language reads it widened to the aspect of book fonts (see autoWide);
+// then it is laid out again as wide as the crop for the plate model (as it
+// was trained), whose symbol boxes are taken to the first layout's
+// coordinates so that both readings' boxes compare.
 func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
-	if !r.prep.prepare(crop, charH, r.cfg.Binarize) {
+	wide := 100
+	if r.tess != nil {
+		wide = 0 // automatic
+	}
+	if !r.prep.prepare(crop, charH, wide, r.cfg.Binarize) {
 		return ocr.Reading{}, nil
 	}
-	// Both readings' symbol boxes are taken to the prepared image's
-	// coordinates (the line is a part of it).
 	var plate, eng []sym
 	var err error
+	if r.tess != nil {
+		img := r.prep.image()
+		eng, err = r.tess.read(r.syms2[:0], img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, psmSingleLine)
+		r.syms2 = eng
+		if err != nil {
+			return ocr.Reading{}, fmt.Errorf("tess: read: %v image: %w", img.Rect.Size(), err)
+		}
+	}
 	if r.plate != nil {
+		r.colX = append(r.colX[:0], r.prep.colX...)
+		if r.prep.wide != 100 {
+			r.prep.layout(charH, 100, r.cfg.Binarize)
+		}
 		img := r.prep.line()
 		plate, err = r.plate.read(r.syms[:0], img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, psmRawLine)
 		r.syms = plate
@@ -175,14 +194,7 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		for i := range plate {
 			b := &plate[i].box
 			b[0], b[1], b[2], b[3] = b[0]+dx, b[1]+dy, b[2]+dx, b[3]+dy
-		}
-	}
-	if r.tess != nil {
-		img := r.prep.image()
-		eng, err = r.tess.read(r.syms2[:0], img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, psmSingleLine)
-		r.syms2 = eng
-		if err != nil {
-			return ocr.Reading{}, fmt.Errorf("tess: read: %v image: %w", img.Rect.Size(), err)
+			b[0], b[2] = mapX(b[0], r.prep.colX, r.colX), mapX(b[2], r.prep.colX, r.colX)
 		}
 	}
 	if r.prep.found {

@@ -60,7 +60,7 @@ func TestTrainingSet(t *testing.T) {
 	var p prep
 	for i := range n {
 		text, img := g.sample()
-		if !p.prepare(img, 48, false) {
+		if !p.prepare(img, 48, 100, false) {
 			continue
 		}
 		if os.Getenv("X") != "" {

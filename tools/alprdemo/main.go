@@ -39,6 +39,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
+	"alprd/firmware/command"
 	"alprd/firmware/envelope"
 	"alprd/firmware/hotlist"
 	"alprd/firmware/record"
@@ -123,12 +124,20 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		return fmt.Errorf("subscriber: subscribe: %v", tok.Error())
 	}
-	// HQ's hot list: two of the plates, signed, retained for the unit.
+	// HQ's hot list: two of the plates, signed, in a signed command
+	// retained for the unit.
 	list, wanted, err := demoHotlist(truth, kit)
 	if err != nil {
 		return err
 	}
-	sub.Publish("alpr/v1/demo-unit/cmd/hotlist", 1, true, list).WaitTimeout(5 * time.Second)
+	args, _ := json.Marshal(command.HotlistArgs{File: list})
+	now := time.Now()
+	cmd, err := command.Sign(command.Command{Device: "demo-unit", Name: command.NameHotlist, Seq: uint64(now.Unix()),
+		Issued: now, Expires: now.Add(time.Hour), Args: args}, kit.Signing)
+	if err != nil {
+		return err
+	}
+	sub.Publish("alpr/v1/demo-unit/cmd/hotlist", 1, true, cmd).WaitTimeout(5 * time.Second)
 	fmt.Printf("demo: hot list version 1 pushed with %s\n", strings.Join(wanted, ", "))
 
 	// 4. The daemon on the sim board.
