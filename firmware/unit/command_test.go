@@ -6,11 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"alprd/firmware/command"
 	"alprd/firmware/envelope"
@@ -43,49 +40,28 @@ func TestCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opener := envelope.NewOpener(envelope.HQKeyMap{1: oldKey, 2: newKey}, envelope.DeviceKeyMap{"test-unit": u.kit.Device})
 
-	hq := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("hq-test"))
-	if tok := hq.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer hq.Disconnect(50)
-	var mu sync.Mutex
-	var results []command.Result
-	var reasons []string // self-test reasons
-	epochs := map[uint32]int{}
-	hq.Subscribe("alpr/v1/test-unit/+", 1, func(_ paho.Client, m paho.Message) {
-		kind := m.Topic()[strings.LastIndex(m.Topic(), "/")+1:]
-		if kind == "state" {
-			return
-		}
-		h, err := envelope.ParseHeader(m.Payload())
-		if err != nil {
-			t.Errorf("%s: %v", kind, err)
-			return
-		}
-		mu.Lock()
-		epochs[h.Epoch]++
-		mu.Unlock()
-		_, p, err := opener.Open(m.Payload())
-		if err != nil {
-			t.Errorf("%s: %v", kind, err)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		switch kind {
-		case "events":
+	u.kit.Opener = envelope.NewOpener(envelope.HQKeyMap{1: oldKey, 2: newKey}, envelope.DeviceKeyMap{"test-unit": u.kit.Device})
+	hq := newHQ(t, broker, u.kit.Opener)
+	results := func() []command.Result {
+		var rs []command.Result
+		for _, p := range hq.payloads("events") {
 			var r command.Result
-			if json.Unmarshal(p, &r); r.Type == "command" {
-				results = append(results, r)
+			if json.Unmarshal([]byte(p), &r); r.Type == "command" {
+				rs = append(rs, r)
 			}
-		case "selftest":
-			var st record.SelfTest
-			json.Unmarshal(p, &st)
-			reasons = append(reasons, st.Reason)
 		}
-	}).WaitTimeout(10 * time.Second)
+		return rs
+	}
+	selftests := func() []record.SelfTest {
+		var sts []record.SelfTest
+		for _, p := range hq.payloads("selftest") {
+			var st record.SelfTest
+			json.Unmarshal([]byte(p), &st)
+			sts = append(sts, st)
+		}
+		return sts
+	}
 
 	sign := func(name string, seq uint64, device string, args any) []byte {
 		now := time.Now()
@@ -99,9 +75,7 @@ func TestCommands(t *testing.T) {
 		}
 		return b
 	}
-	send := func(name string, b []byte) {
-		hq.Publish("alpr/v1/test-unit/cmd/"+name, 1, false, b).WaitTimeout(5 * time.Second)
-	}
+	send := func(name string, b []byte) { hq.publish("cmd/"+name, false, b) }
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -111,38 +85,43 @@ func TestCommands(t *testing.T) {
 		done <- RunWith(ctx, u.cfg, testLogger(t), Options{Started: func(*pipeline.Pipeline) { close(started) }})
 	}()
 	<-started
-	waitFor(t, &mu, func() bool { return len(reasons) > 0 }) // the start self-test: the unit is subscribed
+	hq.wait("start self-test", func() bool { return len(selftests()) > 0 }) // the unit is subscribed
 
 	selftest := sign("selftest", 5, "test-unit", nil)
 	send("selftest", selftest)
-	waitFor(t, &mu, func() bool { return len(results) >= 1 })
+	hq.wait("command results", func() bool { return len(results()) >= 1 })
 	send("selftest", selftest) // replayed
 	forged := []byte(strings.Replace(string(sign("selftest", 6, "test-unit", nil)), `"seq\":6`, `"seq\":7`, 1))
 	send("selftest", forged)
 	send("selftest", sign("selftest", 8, "other-unit", nil))
-	waitFor(t, &mu, func() bool { return len(results) >= 4 })
+	hq.wait("command results", func() bool { return len(results()) >= 4 })
 	send("rotate-key", sign("rotate-key", 9, "test-unit", command.RotateKeyArgs{Epoch: 2, PublicKey: string(newPub)}))
-	waitFor(t, &mu, func() bool { return len(results) >= 5 })
+	hq.wait("command results", func() bool { return len(results()) >= 5 })
 	send("selftest", sign("selftest", 10, "test-unit", nil)) // its report is sealed to epoch 2
-	waitFor(t, &mu, func() bool { return epochs[2] > 0 })
+	hq.wait("a message sealed to epoch 2", func() bool {
+		for _, m := range hq.all() {
+			if m.epoch == 2 {
+				return true
+			}
+		}
+		return false
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	want := []struct {
 		ok     bool
 		reason string
 	}{{true, ""}, {false, "replayed"}, {false, "bad-signature"}, {false, "wrong-device"}, {true, ""}}
 	for i, w := range want {
-		r := results[i]
+		r := results()[i]
 		if r.OK != w.ok || (w.reason != "" && r.Reason != w.reason) {
 			t.Errorf("result %d = %+v, want ok %v reason %q", i, r, w.ok, w.reason)
 		}
 	}
-	if len(reasons) < 2 || reasons[1] != "command" {
-		t.Errorf("self-test reasons %v, want start then command", reasons)
+	if sts := selftests(); len(sts) < 2 || sts[0].Reason != "start" || sts[1].Reason != "command" {
+		t.Errorf("self-tests %+v, want one at start then one on command", sts)
 	}
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"alprd/firmware/ctl"
 	"alprd/firmware/internal/mosquittotest"
@@ -34,27 +30,7 @@ func TestConsole(t *testing.T) {
 	}
 	os.WriteFile(u.cfg.Console.Users, []byte(line+"\n"), 0o600)
 
-	hq := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("hq-test"))
-	if tok := hq.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer hq.Disconnect(50)
-	var mu sync.Mutex
-	got := map[string][]string{} // kind -> payloads
-	hq.Subscribe("alpr/v1/test-unit/+", 1, func(_ paho.Client, m paho.Message) {
-		kind := m.Topic()[strings.LastIndex(m.Topic(), "/")+1:]
-		if kind == "state" {
-			return
-		}
-		_, p, err := u.kit.Opener.Open(m.Payload())
-		if err != nil {
-			t.Errorf("%s: %v", kind, err)
-			return
-		}
-		mu.Lock()
-		got[kind] = append(got[kind], string(p))
-		mu.Unlock()
-	}).WaitTimeout(10 * time.Second)
+	hq := newHQ(t, broker, u.kit.Opener)
 
 	run := func(body func(c *ctl.Client)) {
 		t.Helper()
@@ -140,29 +116,13 @@ func TestConsole(t *testing.T) {
 		}
 	})
 
-	time.Sleep(300 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	has := func(kind, sub string) bool {
-		for _, p := range got[kind] {
-			if strings.Contains(p, sub) {
-				return true
-			}
-		}
-		return false
-	}
-	if !has("alerts", alertID) {
-		t.Errorf("HQ did not get the alert %s", alertID)
-	}
-	if !has("events", `"type":"disposition"`) || !has("events", `"outcome":"confirmed"`) {
-		t.Errorf("HQ did not get the disposition: %v", got["events"])
-	}
-	if !has("events", `"type":"hotlist.manual"`) {
-		t.Errorf("HQ did not get the manual entry: %v", got["events"])
-	}
+	hq.wait("the alert, the disposition and the manual entry", func() bool {
+		return hq.has("alerts", alertID) && hq.has("events", `"type":"disposition"`, `"outcome":"confirmed"`) &&
+			hq.has("events", `"type":"hotlist.manual"`) && hq.has("audit", `"action":"hotlist.list"`)
+	})
 	for _, action := range []string{ctl.OpLogin, ctl.OpWatch, ctl.OpHotlistAdd, ctl.OpAlertDispose, ctl.OpHotlistList} {
 		found := false
-		for _, p := range got["audit"] {
+		for _, p := range hq.payloads("audit") {
 			var a record.Audit
 			json.Unmarshal([]byte(p), &a)
 			if a.Action == action && a.User == "officer7" && a.Purpose == "patrol" && a.Case == "SHIFT-12" {
@@ -170,7 +130,7 @@ func TestConsole(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("no audit record of %s by officer7 for patrol SHIFT-12 in %v", action, got["audit"])
+			t.Errorf("no audit record of %s by officer7 for patrol SHIFT-12 in %v", action, hq.payloads("audit"))
 		}
 	}
 }

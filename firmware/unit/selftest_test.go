@@ -3,12 +3,9 @@ package unit
 import (
 	"context"
 	"encoding/json"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 	"periph.io/x/conn/v3/gpio"
 
 	"alprd/firmware/internal/mosquittotest"
@@ -28,34 +25,7 @@ func TestSelfTestAndTamper(t *testing.T) {
 	u.cfg.Camera.Loop = true
 	u.cfg.Camera.FPS = 4
 
-	hq := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("hq-test"))
-	if tok := hq.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatal(tok.Error())
-	}
-	defer hq.Disconnect(50)
-	var mu sync.Mutex
-	var tests []record.SelfTest
-	var events []string
-	hq.Subscribe("alpr/v1/test-unit/+", 1, func(_ paho.Client, m paho.Message) {
-		kind := m.Topic()[strings.LastIndex(m.Topic(), "/")+1:]
-		if kind != "selftest" && kind != "events" {
-			return
-		}
-		_, p, err := u.kit.Opener.Open(m.Payload())
-		if err != nil {
-			t.Errorf("%s: %v", kind, err)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if kind == "events" {
-			events = append(events, string(p))
-			return
-		}
-		var st record.SelfTest
-		json.Unmarshal(p, &st)
-		tests = append(tests, st)
-	}).WaitTimeout(10 * time.Second)
+	hq := newHQ(t, broker, u.kit.Opener)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -66,10 +36,9 @@ func TestSelfTestAndTamper(t *testing.T) {
 		done <- RunWith(ctx, u.cfg, testLogger(t), Options{Pins: func(p *pinstest.Pins) { fake = p }, Started: func(*pipeline.Pipeline) { close(started) }})
 	}()
 	<-started
-	waitFor(t, &mu, func() bool { return len(tests) > 0 })
-	mu.Lock()
-	st := tests[0]
-	mu.Unlock()
+	hq.wait("self-test report", func() bool { return len(hq.payloads("selftest")) > 0 })
+	var st record.SelfTest
+	json.Unmarshal([]byte(hq.payloads("selftest")[0]), &st)
 	byName := map[string]record.Check{}
 	for _, c := range st.Checks {
 		byName[c.Name] = c
@@ -90,34 +59,9 @@ func TestSelfTestAndTamper(t *testing.T) {
 	}
 
 	fake.Tamper.Edge(gpio.High)
-	waitFor(t, &mu, func() bool {
-		for _, e := range events {
-			if strings.Contains(e, `"type":"tamper"`) {
-				return true
-			}
-		}
-		return false
-	})
+	hq.wait("tamper event", func() bool { return hq.has("events", `"type":"tamper"`) })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
-	}
-}
-
-// waitFor polls cond (under mu) for up to 30 s.
-func waitFor(t *testing.T, mu *sync.Mutex, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		ok := cond()
-		mu.Unlock()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30 s")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

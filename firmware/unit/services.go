@@ -51,6 +51,7 @@ type services struct {
 
 	keys     unitKeys
 	commands *command.Verifier
+	cmdQueue chan incoming // commands in order of arrival, carried out one at a time
 
 	// stopSend stops the sender: after the final flush, not when the
 	// unit's context ends, so that a clean stop publishes what it spooled.
@@ -119,6 +120,7 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 	s.out.sealer.Store(sealer)
 	s.keys = keys
 	s.commands = &command.Verifier{Keyring: keys.hqSigning, Device: cfg.Device, Store: v}
+	s.cmdQueue = make(chan incoming, 64)
 	if err := s.loadRotatedKey(); err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 		TLS:         keys.tlsConfig(),
 		Subscribe: map[string]func(string, []byte){
 			uplink.Ack: s.send.onAck,
-			"cmd/+":    func(topic string, b []byte) { go s.command(topic, b) },
+			"cmd/+":    s.queueCommand,
 		},
 		Log: log,
 	})
@@ -180,7 +182,34 @@ func (s *services) run(ctx context.Context, wg *sync.WaitGroup) error {
 		}
 	})
 	wg.Go(func() { s.healthLoop(ctx) })
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case in := <-s.cmdQueue:
+				s.command(in.topic, in.payload)
+			}
+		}
+	})
 	return nil
+}
+
+// incoming is a message from HQ on a command topic.
+type incoming struct {
+	topic   string
+	payload []byte
+}
+
+// queueCommand takes a command off the MQTT client's goroutine; HQ sends a
+// few at a time, and one that finds the queue full is refused and reported.
+func (s *services) queueCommand(topic string, payload []byte) {
+	select {
+	case s.cmdQueue <- incoming{topic, payload}:
+	default:
+		s.log.Error("command queue full: command dropped", "topic", topic)
+		s.event("command", map[string]any{"ok": false, "reason": "busy", "error": "command queue full"})
+	}
 }
 
 // flush waits, at most d and while the broker is connected, for the sender

@@ -3,7 +3,6 @@ package unit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/draw"
@@ -12,19 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"alprd/firmware/config"
-	"alprd/firmware/envelope"
 	"alprd/firmware/internal/mosquittotest"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
-	"alprd/firmware/uplink"
 	"alprd/hal/pins/pinstest"
 	"alprd/tools/alprprov/prov"
 	"alprd/tools/platesynth/synth"
@@ -41,7 +34,7 @@ func TestEndToEnd(t *testing.T) {
 
 	u := testConfig(t, broker, frames)
 	cfg := u.cfg
-	sub := newSubscriber(t, broker, "alpr/v1/test-unit/#", u.kit.Opener)
+	hq := newHQ(t, broker, u.kit.Opener)
 	baseline := runtime.NumGoroutine()
 
 	var fake *pinstest.Pins
@@ -73,7 +66,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	waitGoroutines(t, baseline)
 
-	reads := sub.waitReads(t, int(st.Delivered))
+	reads := hq.waitReads(int(st.Delivered))
 	if len(reads) != int(st.Delivered) {
 		t.Fatalf("subscriber got %d reads, unit published %d", len(reads), st.Delivered)
 	}
@@ -101,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 	if len(correct) < len(truth)*6/10 {
 		t.Errorf("read %d of %d plates exactly, want at least 60 %%; reads: %v", len(correct), len(truth), plates(reads))
 	}
-	states := sub.states()
+	states := hq.stateLog()
 	if len(states) < 2 || states[0] != "online" || states[len(states)-1] != "offline" {
 		t.Errorf("state messages: got %v, want online ... offline", states)
 	}
@@ -163,7 +156,7 @@ func TestPassVoting(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := testConfig(t, broker, dir)
-	sub := newSubscriber(t, broker, "alpr/v1/test-unit/reads", u.kit.Opener)
+	hq := newHQ(t, broker, u.kit.Opener)
 	cfg := u.cfg
 	cfg.Camera.FPS = 10
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -172,7 +165,7 @@ func TestPassVoting(t *testing.T) {
 	if err := RunWith(ctx, cfg, testLogger(t), Options{Started: func(pp *pipeline.Pipeline) { p = pp }}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	reads := sub.waitReads(t, int(p.Stats().Delivered))
+	reads := hq.waitReads(int(p.Stats().Delivered))
 	if len(reads) != 1 {
 		t.Fatalf("got %d reads %v, want 1 for the pass", len(reads), plates(reads))
 	}
@@ -264,84 +257,6 @@ func waitGoroutines(t testing.TB, baseline int) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			t.Fatalf("goroutines: got %d after shutdown, want at most %d\n%s", runtime.NumGoroutine(), baseline, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type subscriber struct {
-	c      paho.Client
-	opener *envelope.Opener
-	mu     sync.Mutex
-	rs     []record.Read
-	st     []string
-}
-
-func newSubscriber(t testing.TB, broker, filter string, opener *envelope.Opener) *subscriber {
-	t.Helper()
-	s := &subscriber{opener: opener}
-	s.c = paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + broker).SetClientID("test-hq").SetOrderMatters(true))
-	if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscriber connect: %v", tok.Error())
-	}
-	tok := s.c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		switch {
-		case strings.HasSuffix(m.Topic(), "/"+uplink.Reads):
-			h, payload, err := s.opener.Open(m.Payload())
-			if err != nil {
-				t.Errorf("read envelope: %v", err)
-				return
-			}
-			if h.Device != "test-unit" {
-				t.Errorf("envelope from %q", h.Device)
-			}
-			r, err := record.Decode(payload)
-			if err != nil {
-				t.Errorf("read: %v", err)
-				return
-			}
-			s.rs = append(s.rs, r)
-		case strings.HasSuffix(m.Topic(), "/"+uplink.State):
-			var sm uplink.StateMessage
-			json.Unmarshal(m.Payload(), &sm)
-			s.st = append(s.st, sm.State)
-		}
-	})
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscribe: %v", tok.Error())
-	}
-	t.Cleanup(func() { s.c.Disconnect(50) })
-	return s
-}
-
-// waitReads waits up to 10 s for n reads.
-func (s *subscriber) waitReads(t testing.TB, n int) []record.Read {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.mu.Lock()
-		got := len(s.rs)
-		s.mu.Unlock()
-		if got >= n || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond) // a straggler beyond n would show
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]record.Read(nil), s.rs...)
-}
-
-func (s *subscriber) states() []string {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		s.mu.Lock()
-		st := append([]string(nil), s.st...)
-		s.mu.Unlock()
-		if (len(st) > 0 && st[len(st)-1] == "offline") || time.Now().After(deadline) {
-			return st
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
