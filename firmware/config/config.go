@@ -115,6 +115,10 @@ type Keys struct {
 	// signatures); empty = the systemd credential "device-key", else
 	// dir/device.key.
 	DeviceKey string `json:"device_key"`
+	// Suite is the HPKE suite messages are sealed with: "p256", or
+	// "mlkem768-p256" (post-quantum hybrid); the newest HQ key of that
+	// suite in the bundle is used.
+	Suite string `json:"suite"`
 }
 
 // Spool is the durable queue of messages for HQ.
@@ -193,7 +197,7 @@ func Default() Config {
 			KeepAlive:   sec(30),
 			Timeout:     sec(10),
 		},
-		Keys:    Keys{Dir: "/etc/alprd/keys"},
+		Keys:    Keys{Dir: "/etc/alprd/keys", Suite: "p256"},
 		Storage: Storage{Dir: "/var/lib/alprd"},
 		Spool:   Spool{MaxMB: 512, CommitMS: ms(10), CommitCount: 256, ResendS: sec(120)},
 		Health:  Health{Interval: sec(300)},

@@ -115,6 +115,7 @@ func (c Config) Validate() error {
 	if c.Keys.DeviceKey != "" && !filepath.IsAbs(c.Keys.DeviceKey) {
 		bad("keys.device_key", c.Keys.DeviceKey, "an absolute path")
 	}
+	oneOf("keys.suite", c.Keys.Suite, "p256", "mlkem768-p256")
 	intIn("spool.max_mb", c.Spool.MaxMB, 16, 1<<20)
 	durIn("spool.commit_ms", c.Spool.CommitMS, time.Millisecond, time.Second, time.Millisecond)
 	intIn("spool.commit_count", c.Spool.CommitCount, 1, 65536)

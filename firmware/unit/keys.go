@@ -24,8 +24,9 @@ type unitKeys struct {
 	cert      tls.Certificate   // the unit's client certificate, CN = device
 	ca        *x509.CertPool    // the department CA
 	hqSigning *hqsign.Keyring   // HQ's keys for hot lists and commands
-	hqKey     hpke.PublicKey    // HQ's encryption key of the newest epoch
+	hqKey     hpke.PublicKey    // HQ's encryption key of the newest epoch of the suite
 	epoch     uint32
+	suite     envelope.Suite // keys.suite: P-256, or the post-quantum hybrid
 }
 
 // credential returns the path of systemd credential name, or "".
@@ -88,24 +89,33 @@ func loadKeys(c config.Config) (unitKeys, error) {
 	if k.hqSigning, err = hqsign.LoadKeyring(filepath.Join(dir, "hq-signing.pub")); err != nil {
 		return k, fmt.Errorf("keys: %w", err)
 	}
+	suite, err := envelope.ParseSuite(c.Keys.Suite)
+	if err != nil {
+		return k, fmt.Errorf("keys.suite: %w", err)
+	}
 	pubs, _ := filepath.Glob(filepath.Join(dir, "hq-epoch-*.pub"))
-	best := ""
 	for _, p := range pubs {
 		n, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "hq-epoch-"), ".pub"), 10, 32)
-		if err == nil && (best == "" || uint32(n) > k.epoch) {
-			best, k.epoch = p, uint32(n)
+		if err != nil || (k.hqKey != nil && uint32(n) <= k.epoch) {
+			continue
 		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return k, fmt.Errorf("keys: %w", err)
+		}
+		pub, err := envelope.ParseHQPublicKey(b)
+		if err != nil {
+			return k, fmt.Errorf("keys: %s: %w", p, err)
+		}
+		if pub.KEM().ID() != suite.KEMID() {
+			continue // an epoch of the other suite
+		}
+		k.hqKey, k.epoch = pub, uint32(n)
 	}
-	if best == "" {
-		return k, fmt.Errorf("keys: no HQ encryption key (hq-epoch-N.pub) in %s", dir)
+	if k.hqKey == nil {
+		return k, fmt.Errorf("keys: no HQ encryption key of suite %s (hq-epoch-N.pub) in %s", suite, dir)
 	}
-	b, err := os.ReadFile(best)
-	if err != nil {
-		return k, fmt.Errorf("keys: %w", err)
-	}
-	if k.hqKey, err = envelope.ParseHQPublicKey(b); err != nil {
-		return k, fmt.Errorf("keys: %s: %w", best, err)
-	}
+	k.suite = suite
 	return k, nil
 }
 

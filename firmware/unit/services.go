@@ -451,6 +451,9 @@ func (s *services) newSealer(epoch uint32, pemKey []byte) (*envelope.Sealer, err
 	if err != nil {
 		return nil, fmt.Errorf("unit: HQ key of epoch %d: %w", epoch, err)
 	}
+	if pub.KEM().ID() != s.keys.suite.KEMID() {
+		return nil, fmt.Errorf("unit: HQ key of epoch %d is not of suite %s (keys.suite)", epoch, s.keys.suite)
+	}
 	return envelope.NewSealer(envelope.SealerConfig{Device: s.cfg.Device, Epoch: epoch, HQKey: pub, Signer: s.keys.device, Now: time.Now})
 }
 
