@@ -140,7 +140,6 @@ type Console struct {
 	Socket  string `json:"socket"`   // Unix socket path
 	Users   string `json:"users"`    // users file: name:role:password hash
 	CropDir string `json:"crop_dir"` // plate crops of reads and alerts for the console (tmpfs)
-	Group   string `json:"group"`    // group allowed on the socket; empty = the daemon's own
 }
 
 // Log sets the daemon's logging.
