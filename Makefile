@@ -12,7 +12,7 @@ DEMO_SECONDS ?= 0
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: all deps build test test-fips vet bench eval demo cross plate-model clean tidy-check
+.PHONY: all deps build test test-fips test-long vet bench eval demo cross plate-model clean tidy-check
 
 all: build
 
@@ -47,6 +47,13 @@ test: deps vet
 test-fips: deps
 	GOFIPS140=v1.26.0 GODEBUG=fips140=only $(GO) test -race ./firmware/envelope/
 	GOFIPS140=v1.0.0 GODEBUG=fips140=only $(GO) test ./firmware/envelope/
+
+# test-long: the uplink's durability tests: 20 kill -9s of the daemon, then a
+# broker outage (ALPRD_OUTAGE, default 5m; e.g. ALPRD_OUTAGE=20s make test-long),
+# against a real Mosquitto and the reference HQ receiver; ALPRD_SEED repeats the
+# kill moments. About 7 minutes.
+test-long: deps
+	$(GO) test -tags long -race=false -timeout 40m -run 'TestKill9|TestBrokerOutage' -v ./firmware/cmd/alprd/
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...

@@ -127,6 +127,7 @@ type Spool struct {
 	CommitMS    Duration `json:"commit_ms"`    // group commit interval
 	CommitCount int      `json:"commit_count"` // group commit size
 	ResendS     Duration `json:"resend_s"`     // publish again from HQ's ack when it has not moved for this long
+	Window      int      `json:"window"`       // reads published beyond HQ's last ack at most; 0 = no limit
 }
 
 // Hotlist configures the on-unit hot list.
@@ -198,7 +199,7 @@ func Default() Config {
 		},
 		Keys:    Keys{Dir: "/etc/alprd/keys", Suite: "p256"},
 		Storage: Storage{Dir: "/var/lib/alprd"},
-		Spool:   Spool{MaxMB: 512, CommitMS: ms(10), CommitCount: 256, ResendS: sec(120)},
+		Spool:   Spool{MaxMB: 512, CommitMS: ms(10), CommitCount: 256, ResendS: sec(120), Window: 500},
 		Health:  Health{Interval: sec(300)},
 		Hotlist: Hotlist{Recent: hours(4), MaxAge: hours(24)},
 		Console: Console{

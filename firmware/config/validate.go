@@ -119,6 +119,7 @@ func (c Config) Validate() error {
 	intIn("spool.max_mb", c.Spool.MaxMB, 16, 1<<20)
 	durIn("spool.commit_ms", c.Spool.CommitMS, time.Millisecond, time.Second, time.Millisecond)
 	intIn("spool.commit_count", c.Spool.CommitCount, 1, 65536)
+	intIn("spool.window", c.Spool.Window, 0, 1_000_000)
 	durIn("spool.resend_s", c.Spool.ResendS, 5*time.Second, time.Hour, time.Second)
 	durIn("health.interval_s", c.Health.Interval, 10*time.Second, 24*time.Hour, time.Second)
 	durIn("hotlist.recent_h", c.Hotlist.Recent, 0, 48*time.Hour, time.Hour)

@@ -83,12 +83,17 @@ type sender struct {
 	up     uplink.Uplink
 	log    *slog.Logger
 	resend time.Duration // default 2 minutes
+	// window bounds the bulk records published beyond HQ's last
+	// acknowledgement (0: none), so that a backlog after an outage does not
+	// overflow the broker's queue for HQ; alerts are never held back.
+	window uint64
 
 	lanes [2]atomic.Uint64 // the last sequence published: alerts, bulk
 
 	mu       sync.Mutex
-	acked    uint64    // HQ's last acknowledgement
-	ackedAt  time.Time // when it last advanced (or the sender started)
+	acked    uint64        // HQ's last acknowledgement
+	ackedAt  time.Time     // when it last advanced (or the sender started)
+	ackSig   chan struct{} // closed and replaced at every acknowledgement
 	reported []spool.Range
 }
 
@@ -113,6 +118,10 @@ func (s *sender) onAck(_ string, payload []byte) {
 	if a.Seq > s.acked {
 		s.acked, s.ackedAt = a.Seq, time.Now()
 	}
+	if s.ackSig != nil {
+		close(s.ackSig)
+	}
+	s.ackSig = make(chan struct{})
 	s.mu.Unlock()
 }
 
@@ -123,6 +132,9 @@ func (s *sender) run(ctx context.Context) {
 	}
 	s.mu.Lock()
 	s.ackedAt = time.Now()
+	if s.ackSig == nil {
+		s.ackSig = make(chan struct{})
+	}
 	s.mu.Unlock()
 	var alerts, bulk uint64 // the last sequence published in each lane
 	defer func() { s.lanes[0].Store(alerts); s.lanes[1].Store(bulk) }()
@@ -130,6 +142,9 @@ func (s *sender) run(ctx context.Context) {
 		s.lanes[0].Store(alerts)
 		s.lanes[1].Store(bulk)
 		changed := s.sp.Notify()
+		s.mu.Lock()
+		acked := s.ackSig
+		s.mu.Unlock()
 		s.reportDropped()
 		if s.stalled(max(alerts, bulk)) {
 			s.log.Warn("sender: HQ's acknowledgement is behind; publishing again from it", "acked", s.sp.Stats().Acked, "published", max(alerts, bulk))
@@ -145,6 +160,9 @@ func (s *sender) run(ctx context.Context) {
 			// meanwhile goes next.
 			recs, err = s.sp.Pending(bulk, 1, spool.Read, spool.Audit, spool.Event, spool.Health)
 			lane = &bulk
+			if len(recs) > 0 && s.window > 0 && recs[0].Seq > s.sp.Stats().Acked+s.window {
+				recs = nil // the window is full: wait for HQ
+			}
 		}
 		if errors.Is(err, spool.ErrClosed) {
 			return
@@ -157,6 +175,7 @@ func (s *sender) run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 			case <-changed:
+			case <-acked:
 			case <-t.C:
 			}
 			t.Stop()

@@ -146,3 +146,42 @@ func TestResendWhenAckStalls(t *testing.T) {
 		t.Errorf("published %v, want sequence 1 twice", seqs)
 	}
 }
+
+// TestSenderWindow: no more than window bulk records go out beyond HQ's
+// acknowledgement; an acknowledgement lets the next ones go; alerts are
+// never held back.
+func TestSenderWindow(t *testing.T) {
+	out := testOutbox(t)
+	up := &gatedUplink{open: make(chan struct{})}
+	close(up.open)
+	s := &sender{sp: out.sp, out: out, up: up, log: testLogger(t), window: 2}
+	for range 5 {
+		out.Send(t.Context(), uplink.Reads, []byte(`{}`))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { s.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitSeqs := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			_, seqs := up.published()
+			if fmt.Sprint(seqs) == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("published %v, want %s", seqs, want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitSeqs("[1 2]")
+	out.Send(t.Context(), uplink.Alerts, []byte(`{}`)) // sequence 6
+	waitSeqs("[1 2 6]")
+	s.onAck("", []byte(`{"v":1,"seq":2}`))
+	waitSeqs("[1 2 6 3 4]")
+	s.onAck("", []byte(`{"v":1,"seq":4}`))
+	waitSeqs("[1 2 6 3 4 5]")
+}

@@ -131,7 +131,7 @@ func openServices(cfg config.Config, log *slog.Logger, buzzer *pins.Buzzer) (s *
 		hot: storeMatcher{s.hot}, recent: s, book: s.book, out: s.out, console: s.feed,
 		log: log, now: time.Now, beeps: func(f func()) { s.beeps.Go(f) },
 	}
-	s.send = &sender{sp: s.sp, out: s.out, log: log, resend: cfg.Spool.ResendS.Duration}
+	s.send = &sender{sp: s.sp, out: s.out, log: log, resend: cfg.Spool.ResendS.Duration, window: uint64(cfg.Spool.Window)}
 
 	password, err := mqttPassword(cfg.MQTT)
 	if err != nil {
