@@ -9,7 +9,7 @@ import (
 
 	"alprd/firmware/command"
 	"alprd/firmware/hotlist"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/record"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"alprd/firmware/command"
 	"alprd/firmware/envelope"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
 )

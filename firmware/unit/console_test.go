@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"alprd/firmware/ctl"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/record"
 )
 

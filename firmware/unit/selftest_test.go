@@ -8,7 +8,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
 	"alprd/hal/pins/pinstest"

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"alprd/firmware/envelope"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 )
 
 // TestPostQuantumSuite: with keys.suite "mlkem768-p256" the unit seals to

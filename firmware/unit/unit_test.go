@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"alprd/firmware/config"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
 	"alprd/hal/pins/pinstest"

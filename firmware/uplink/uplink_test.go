@@ -18,7 +18,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/uplink"
 )
 

@@ -24,7 +24,7 @@ import (
 	"alprd/firmware/envelope"
 	"alprd/firmware/record"
 	"alprd/tools/alprhq/hq"
-	"alprd/tools/alprhq/internal/brokertest"
+	"alprd/firmware/mosquittotest"
 )
 
 func runCmd(t *testing.T, args ...string) (status int, stdout, stderr string) {
@@ -180,7 +180,7 @@ func connect(t *testing.T, url, id string, clean bool) mqtt.Client {
 // broker: a read published while HQ was away (its persistent session
 // queued it) is stored and acknowledged, and SIGTERM prints the counters.
 func TestRunReceives(t *testing.T) {
-	url := brokertest.Start(t)
+	url := mosquittotest.Start(t).URL()
 	dir := t.TempDir()
 	sealer, err := envelope.NewSealer(provision(t, dir, "unit-a"))
 	if err != nil {

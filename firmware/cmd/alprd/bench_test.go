@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/tools/platesynth/synth"
 )
 

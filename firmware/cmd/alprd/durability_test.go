@@ -38,7 +38,7 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", to check HQ's file
 
 	"alprd/firmware/envelope"
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/spool"
 	"alprd/firmware/uplink"
 	"alprd/tools/alprhq/hq"

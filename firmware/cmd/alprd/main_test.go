@@ -17,7 +17,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/uplink"
 	"alprd/tools/alprprov/prov"
 	"alprd/tools/platesynth/synth"

@@ -17,7 +17,7 @@ import (
 
 	"alprd/firmware/envelope"
 	"alprd/firmware/record"
-	"alprd/tools/alprhq/internal/brokertest"
+	"alprd/firmware/mosquittotest"
 )
 
 // wait bounds every wait for the broker or the receiver: a guard against a
@@ -48,7 +48,7 @@ func newFixture(t *testing.T, devices ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, url: brokertest.Start(t), hqKeys: envelope.HQKeyMap{1: k},
+	f := &fixture{t: t, url: mosquittotest.Start(t).URL(), hqKeys: envelope.HQKeyMap{1: k},
 		devices: envelope.DeviceKeyMap{}, signers: map[string]*ecdsa.PrivateKey{},
 		db: filepath.Join(t.TempDir(), "hq.db"), acks: make(chan ackSeen, 100)}
 	for _, d := range devices {

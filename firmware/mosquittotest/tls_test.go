@@ -24,7 +24,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"alprd/firmware/internal/mosquittotest"
+	"alprd/firmware/mosquittotest"
 	"alprd/tools/alprprov/prov"
 )
 
