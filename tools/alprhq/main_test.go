@@ -22,9 +22,9 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"alprd/firmware/envelope"
+	"alprd/firmware/mosquittotest"
 	"alprd/firmware/record"
 	"alprd/tools/alprhq/hq"
-	"alprd/firmware/mosquittotest"
 )
 
 func runCmd(t *testing.T, args ...string) (status int, stdout, stderr string) {

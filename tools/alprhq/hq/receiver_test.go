@@ -16,8 +16,8 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"alprd/firmware/envelope"
-	"alprd/firmware/record"
 	"alprd/firmware/mosquittotest"
+	"alprd/firmware/record"
 )
 
 // wait bounds every wait for the broker or the receiver: a guard against a
