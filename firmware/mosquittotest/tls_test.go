@@ -46,33 +46,12 @@ func newDepartment(t *testing.T) *department {
 		t.Skip("mosquitto is not installed (/usr/sbin/mosquitto, Debian package mosquitto): run make deps")
 	}
 	root := t.TempDir()
-	d := prov.Dir{Root: root}
-	ca, err := d.CreateCA("Test PD ALPR CA", prov.CAValidity)
+	pd, err := prov.NewDepartment(root, "unit-a", "unit-b")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.CreateHQ("hq-main", prov.HQValidity); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateSigningKey(); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"unit-a", "unit-b"} {
-		if _, err := d.CreateDevice(id, prov.DeviceValidity); err != nil {
-			t.Fatal(err)
-		}
-	}
-	brokerDir := filepath.Join(root, prov.BrokerFolder)
-	_, err = d.CreateBroker(prov.BrokerOptions{
-		Hosts:      []string{"127.0.0.1", "localhost"},
-		Port:       8883,
-		InstallDir: brokerDir, // the test broker reads the files where they are
-		Validity:   prov.BrokerValidity,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := os.ReadFile(filepath.Join(brokerDir, prov.BrokerConfFile))
+	ca := pd.CA
+	conf, err := os.ReadFile(pd.BrokerConf())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"alprd/firmware/envelope"
 	"alprd/firmware/mosquittotest"
 	"alprd/firmware/record"
 	"alprd/tools/alprprov/prov"
@@ -28,35 +27,12 @@ func TestTLSUplink(t *testing.T) {
 		t.Skip("mosquitto is not installed (/usr/sbin/mosquitto): run make deps")
 	}
 	root := t.TempDir()
-	d := prov.Dir{Root: root}
-	ca, err := d.CreateCA("Test PD ALPR CA", prov.CAValidity)
+	pd, err := prov.NewDepartment(root, "test-unit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.CreateHQ("hq-main", prov.HQValidity); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateSigningKey(); err != nil {
-		t.Fatal(err)
-	}
-	hqKey, err := envelope.GenerateHQKey(envelope.SuiteP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, _ := envelope.MarshalHQPrivateKey(hqKey)
-	pub, _ := envelope.MarshalHQPublicKey(hqKey.PublicKey())
-	if err := d.WriteHQKey(1, priv, pub); err != nil {
-		t.Fatal(err)
-	}
-	bundle, err := d.CreateDevice("test-unit", prov.DeviceValidity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	brokerDir := filepath.Join(root, prov.BrokerFolder)
-	if _, err := d.CreateBroker(prov.BrokerOptions{Hosts: []string{"127.0.0.1", "localhost"}, Port: 8883, InstallDir: brokerDir, Validity: prov.BrokerValidity}); err != nil {
-		t.Fatal(err)
-	}
-	conf, err := os.ReadFile(filepath.Join(brokerDir, prov.BrokerConfFile))
+	ca, bundle := pd.CA, pd.Bundles["test-unit"]
+	conf, err := os.ReadFile(pd.BrokerConf())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +56,7 @@ func TestTLSUplink(t *testing.T) {
 		t.Fatalf("hq connect: %v", tok.Error())
 	}
 	defer hq.Disconnect(50)
-	opener := envelope.NewOpener(envelope.HQKeyMap{1: hqKey}, envelope.DeviceKeyMap{"test-unit": &bundle.Identity.Key.PublicKey})
+	opener := pd.Opener()
 	var mu sync.Mutex
 	var reads []record.Read
 	var online bool

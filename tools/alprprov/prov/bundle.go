@@ -40,10 +40,6 @@ func (d Dir) CreateDevice(id string, validity time.Duration) (*Bundle, error) {
 	if err := d.refuseExisting(dir); err != nil {
 		return nil, err
 	}
-	ca, err := d.LoadCA()
-	if err != nil {
-		return nil, err
-	}
 	b := &Bundle{Dir: dir}
 	var files []file
 	signing, err := os.ReadFile(filepath.Join(d.Root, SigningFolder, SigningPublic))
@@ -64,17 +60,14 @@ func (d Dir) CreateDevice(id string, validity time.Duration) (*Bundle, error) {
 		files = append(files, file{HQEpochFile(k.Epoch), k.Data, modePublic})
 		b.Epochs = append(b.Epochs, k.Epoch)
 	}
-	if b.Identity, err = ca.IssueDevice(id, d.now(), validity); err != nil {
-		return nil, err
-	}
-	key, err := b.Identity.KeyPEM()
+	var idFiles []file
+	b.Identity, idFiles, err = d.issued(DeviceKey, DeviceCert, func(ca *Identity) (*Identity, error) {
+		return ca.IssueDevice(id, d.now(), validity)
+	})
 	if err != nil {
 		return nil, err
 	}
-	files = append(files,
-		file{DeviceKey, key, modeSecret},
-		file{DeviceCert, b.Identity.CertPEM(), modePublic},
-		file{CACert, ca.CertPEM(), modePublic})
+	files = append(files, idFiles...)
 	slices.SortFunc(files, func(a, b file) int { return strings.Compare(a.name, b.name) })
 	var sums bytes.Buffer
 	for _, f := range files {

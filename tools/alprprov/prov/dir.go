@@ -116,27 +116,39 @@ func (d Dir) CreateHQ(name string, validity time.Duration) (*Identity, error) {
 	if err := d.refuseExisting(dir); err != nil {
 		return nil, err
 	}
-	ca, err := d.LoadCA()
+	id, files, err := d.issued(ClientKey, ClientCert, func(ca *Identity) (*Identity, error) {
+		return ca.IssueHQ(name, d.now(), validity)
+	})
 	if err != nil {
 		return nil, err
 	}
-	id, err := ca.IssueHQ(name, d.now(), validity)
-	if err != nil {
-		return nil, err
-	}
-	key, err := id.KeyPEM()
-	if err != nil {
-		return nil, err
-	}
-	err = writeDir(dir, []file{
-		{ClientKey, key, modeSecret},
-		{ClientCert, id.CertPEM(), modePublic},
-		{CACert, ca.CertPEM(), modePublic},
-	}, d.Force)
-	if err != nil {
+	if err := writeDir(dir, files, d.Force); err != nil {
 		return nil, err
 	}
 	return id, nil
+}
+
+// issued loads the CA, issues an identity with it, and returns the identity
+// and the files of its key, its certificate and the CA's certificate, named
+// keyName, certName and CACert.
+func (d Dir) issued(keyName, certName string, issue func(ca *Identity) (*Identity, error)) (*Identity, []file, error) {
+	ca, err := d.LoadCA()
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := issue(ca)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := id.KeyPEM()
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, []file{
+		{keyName, key, modeSecret},
+		{certName, id.CertPEM(), modePublic},
+		{CACert, ca.CertPEM(), modePublic},
+	}, nil
 }
 
 // HQNames returns the HQ identities issued in Root/hq (the CNs of their
@@ -208,26 +220,14 @@ func (d Dir) CreateBroker(o BrokerOptions) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	ca, err := d.LoadCA()
+	id, files, err := d.issued(ServerKey, ServerCert, func(ca *Identity) (*Identity, error) {
+		return ca.IssueBroker(o.Hosts, d.now(), o.Validity)
+	})
 	if err != nil {
 		return nil, err
 	}
-	id, err := ca.IssueBroker(o.Hosts, d.now(), o.Validity)
-	if err != nil {
-		return nil, err
-	}
-	key, err := id.KeyPEM()
-	if err != nil {
-		return nil, err
-	}
-	err = writeDir(dir, []file{
-		{ServerKey, key, modeSecret},
-		{ServerCert, id.CertPEM(), modePublic},
-		{CACert, ca.CertPEM(), modePublic},
-		{BrokerConfFile, []byte(conf), modePublic},
-		{ACLFile, []byte(acl), modePublic},
-	}, d.Force)
-	if err != nil {
+	files = append(files, file{BrokerConfFile, []byte(conf), modePublic}, file{ACLFile, []byte(acl), modePublic})
+	if err := writeDir(dir, files, d.Force); err != nil {
 		return nil, err
 	}
 	return id, nil
