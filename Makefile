@@ -74,7 +74,7 @@ demo: build
 	$(BIN)/alprdemo -bin $(BIN) -seconds $(DEMO_SECONDS)
 
 # plate-model retrains ocr/tess/model/plate.traineddata, the Tesseract LSTM
-# plate model the reader embeds, from synthesized plates only (about 25 min on
+# plate model the reader embeds, from synthesized plates only (about 50 min on
 # 2 cores; installs fonts and Tesseract's training tools when run as root).
 plate-model: deps
 	bash ocr/tess/train/train.sh

@@ -2,9 +2,11 @@ package tess
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -60,14 +62,26 @@ func TestTrainingSet(t *testing.T) {
 	var p prep
 	for i := range n {
 		text, img := g.sample()
-		if !p.prepare(img, 48, 100, false) {
+		// Read prepares a crop with characters CharHeight (48) tall, and
+		// again 5/6 of that for a reading of low confidence (see
+		// secondBelow): train at both.
+		charH := 48
+		if g.r.IntN(3) == 0 {
+			charH = 40
+		}
+		if !p.prepare(img, charH, 100, false) {
 			continue
 		}
 		if os.Getenv("X") != "" {
-			t.Logf("%s found=%v cols=%d", text, p.found, len(p.cols))
+			t.Logf("%06d %s found=%v cols=%d", i, text, p.found, len(p.cols))
+			dump(t, filepath.Join(out, fmt.Sprintf("%06d-crop.png", i)), img)
 		}
-		if p.found && p.nkeep < len(text) {
-			continue // a character lost or merged: the label would lie
+		if !g.rowFound(&p, img) || p.nkeep < len(text) || p.nkeep > len(text)+2 {
+			// No row of characters (the whole crop, mostly noise, would be
+			// read), a row of other things (bolts, a frame's corners,
+			// blotches), or a character lost or merged: the label would
+			// lie.
+			continue
 		}
 		base := filepath.Join(out, fmt.Sprintf("%06d", i))
 		f, err := os.Create(base + ".png")
@@ -102,6 +116,37 @@ type trainFont struct {
 	f    *opentype.Font
 }
 
+// plateLike names (parts of file names) the typefaces that look like real
+// plate fonts: condensed, even-stroked gothics (DIN 1451 of German, Czech,
+// Slovak and Brazilian plates, the embossed gothics of US plates). They are
+// drawn three times as often as the others.
+var plateLike = []string{"DIN", "Narrow", "Condensed", "Cond", "Bebas"}
+
+// pickFont draws a typeface, favouring the plate-like ones.
+func (g *lineGen) pickFont() int {
+	if g.weights == nil {
+		for _, f := range g.fonts {
+			w := 1
+			for _, s := range plateLike {
+				if strings.Contains(f.name, s) {
+					w = 3
+					break
+				}
+			}
+			g.weights = append(g.weights, w)
+			g.total += w
+		}
+	}
+	k := g.r.IntN(g.total)
+	for i, w := range g.weights {
+		if k < w {
+			return i
+		}
+		k -= w
+	}
+	return len(g.fonts) - 1
+}
+
 func trainFonts(t *testing.T) []trainFont {
 	var fs []trainFont
 	add := func(name string, data []byte) {
@@ -131,10 +176,59 @@ func trainFonts(t *testing.T) []trainFont {
 
 // lineGen draws synthetic plate crops.
 type lineGen struct {
-	r     *rand.Rand
-	fonts []trainFont
-	faces map[[2]int]font.Face
+	r       *rand.Rand
+	fonts   []trainFont
+	faces   map[[2]int]font.Face
+	weights []int // per font, see pickFont
+	total   int
+	// Where the last sample's characters are in its crop, and whether they
+	// are light on dark (see camera).
+	row  image.Rectangle
+	rowH float64
+	inv  bool
 }
+
+// inverted is prepare's guess of a crop's polarity: light characters on a
+// dark plate.
+func inverted(crop *image.Gray) bool {
+	b := crop.Rect
+	cw, ch := b.Dx(), b.Dy()
+	var mh [256]int
+	mn := 0
+	for y := b.Min.Y + ch/4; y < b.Max.Y-ch/4; y++ {
+		for _, v := range crop.Pix[crop.PixOffset(b.Min.X+cw/10, y):crop.PixOffset(b.Max.X-cw/10, y)] {
+			mh[v]++
+			mn++
+		}
+	}
+	if mn == 0 {
+		return false
+	}
+	m5, m50, m95 := pct(&mh, mn, 5), pct(&mh, mn, 50), pct(&mh, mn, 95)
+	return 2*m50 < m5+m95
+}
+
+// rowFound reports whether prepare (p) found the row of characters of the
+// last sample (crop): of about their height, about where they are, and all
+// of it, as dark characters (a low-contrast plate can fool prepare's guess
+// of the polarity into taking the gaps between them for characters).
+func (g *lineGen) rowFound(p *prep, crop *image.Gray) bool {
+	if !p.found || inverted(crop) != g.inv {
+		return false
+	}
+	h := float64(p.hm)
+	if h < 0.75*g.rowH || h > 1.35*g.rowH {
+		return false
+	}
+	a, b := p.area, g.row
+	ox := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+	cy := float64(a.Min.Y+a.Max.Y-b.Min.Y-b.Max.Y) / 2
+	return float64(ox) >= 0.9*float64(b.Dx()) && math.Abs(cy) <= 0.3*g.rowH
+}
+
+// plateLetters draws the letters of the plate patterns: I and Q, which
+// most series avoid (they look like 1 and O), half as often as the others.
+const plateLetters = "ABCDEFGHJKLMNOPRSTUVWXYZABCDEFGHJKLMNOPRSTUVWXYZIQ"
 
 const (
 	alnum   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -146,6 +240,8 @@ var platePatterns = []string{
 	"DLLLDDD", "DLLL DDD", "LLL DDDD", "LLLDDDD", "LLL-DDDD", "DDD LLL", "DDDLLL", "DDD-LLL",
 	"LLL DDD", "LLLDDD", "LL DDDDD", "DDDDDD", "DDD DDD", "LLDDDD", "DLL DDD", "DDLLDD",
 	"DDDLLD", "LDDDDD", "DDDDD", "LLL DDL", "DDD DDDD", "LLDLDDD", "DLDDDD", "DDDD",
+	// European and Brazilian layouts.
+	"LL DDDLL", "LL-DDDLL", "LL DD LLL", "L LL DDDD", "LL L DDD", "LLL-DDDD", "LLL DLDD", "LLLDLDD",
 }
 
 func (g *lineGen) text() (plain string, drawn string) {
@@ -155,7 +251,7 @@ func (g *lineGen) text() (plain string, drawn string) {
 		for _, c := range platePatterns[r.IntN(len(platePatterns))] {
 			switch c {
 			case 'L':
-				b.WriteByte(letters[r.IntN(len(letters))])
+				b.WriteByte(plateLetters[r.IntN(len(plateLetters))])
 			case 'D':
 				b.WriteByte(digits[r.IntN(len(digits))])
 			default:
@@ -215,9 +311,10 @@ func (c *canvas) blend(x, y int, col, a float32) {
 }
 
 // textMask renders s in face fi at size px into an alpha mask with the
-// given extra letter spacing (fraction of size) and returns the mask and its
-// cap-height box.
-func (g *lineGen) textMask(fi, size int, s string, spacing float64) (*image.Alpha, image.Rectangle, []float64) {
+// given extra letter spacing (fraction of size) and returns the mask, its
+// cap-height box and the centres of the gaps (spaces and dashes). With
+// wide, the spaces are as wide as a character or more, room for a logo.
+func (g *lineGen) textMask(fi, size int, s string, spacing float64, wide bool) (*image.Alpha, image.Rectangle, []float64) {
 	f := g.face(fi, size)
 	m := f.Metrics()
 	asc := m.Ascent.Ceil()
@@ -227,6 +324,9 @@ func (g *lineGen) textMask(fi, size int, s string, spacing float64) (*image.Alph
 		w += adv.Ceil() + int(spacing*float64(size))
 	}
 	w += size
+	if wide {
+		w += 2 * size * strings.Count(s, " ")
+	}
 	h := asc + m.Descent.Ceil() + 4
 	a := image.NewAlpha(image.Rect(0, 0, w, h))
 	d := &font.Drawer{Dst: a, Src: image.Opaque, Face: f, Dot: fixed.P(size/4, asc+2)}
@@ -234,6 +334,9 @@ func (g *lineGen) textMask(fi, size int, s string, spacing float64) (*image.Alph
 	for _, c := range s {
 		if c == ' ' || c == '-' {
 			gw := float64(size) * (0.2 + 0.4*g.r.Float64())
+			if wide && c == ' ' {
+				gw = float64(size) * (0.9 + 0.5*g.r.Float64())
+			}
 			gaps = append(gaps, float64(d.Dot.X)/64+gw/2)
 			if c == '-' {
 				y := asc + 2 - size*35/100
@@ -300,17 +403,48 @@ func bilinearAlpha(m *image.Alpha, u, v float64) float64 {
 func (g *lineGen) sample() (string, *image.Gray) {
 	r := g.r
 	text, drawn := g.text()
-	fi := r.IntN(len(g.fonts))
-	// Main text mask at a big size, then squeezed into the plate.
-	m, mb, gaps := g.textMask(fi, 96, drawn, -0.08+0.23*r.Float64())
+	fi := g.pickFont()
+	// Main text mask at a big size, then squeezed into the plate. Some
+	// plates have a logo as tall as the characters between two groups of
+	// them (a wide gap) or beside them (room at one end).
+	wide := strings.Contains(drawn, " ") && r.IntN(10) < 3
+	var m *image.Alpha
+	var mb image.Rectangle
+	var gaps []float64
+	var squeeze float64
+	if r.IntN(10) < 3 {
+		// The plate gothic (see gothic), already narrow.
+		m, mb, gaps = g.gothicMask(drawn, 0.1+0.1*r.Float64(), wide)
+		squeeze = 0.85 + 0.25*r.Float64()
+	} else {
+		m, mb, gaps = g.textMask(fi, 96, drawn, -0.08+0.23*r.Float64(), wide)
+		// Stroke weight: plate characters are heavier (embossed, painted
+		// over) or thinner (worn, overexposed) than the typeface.
+		switch k := r.IntN(20); {
+		case k < 6:
+			m = morph(m, 1+r.IntN(3), true)
+		case k < 9:
+			m = morph(m, 1, false)
+		}
+		if b := inkBox(m); !b.Empty() {
+			mb = b
+		}
+		squeeze = 0.55 + 0.6*r.Float64() // plate fonts are narrow
+		if r.IntN(3) == 0 {
+			squeeze = 0.45 + 0.3*r.Float64() // US plates' condensed gothics
+		}
+	}
 	capH := 60.0
 	aspect := float64(mb.Dx()) / float64(mb.Dy())
-	squeeze := 0.55 + 0.6*r.Float64() // plate fonts are narrow
 	textW := capH * aspect * squeeze
 	mx := capH * (0.15 + 0.6*r.Float64())
 	myTop := capH * (0.3 + 0.7*r.Float64())
 	myBot := capH * (0.2 + 0.6*r.Float64())
-	W, H := int(textW+2*mx), int(capH+myTop+myBot)
+	end, ext := r.IntN(10), 0.0 // a logo at the left (0, 1) or right (2) end
+	if end < 3 {
+		ext = capH * (0.7 + 0.4*r.Float64())
+	}
+	W, H := int(textW+2*mx+ext), int(capH+myTop+myBot)
 	fg, bg := float32(0.02+0.3*r.Float64()), float32(0.65+0.35*r.Float64())
 	c := newCanvas(W, H, bg)
 	// Background gradient and blotches.
@@ -325,14 +459,7 @@ func (g *lineGen) sample() (string, *image.Gray) {
 		rx, ry := capH*(0.3+r.Float64()), capH*(0.2+0.6*r.Float64())
 		col := float32(0.3 + 0.7*r.Float64())
 		alpha := float32(0.1 + 0.4*r.Float64())
-		for y := int(cy - ry); y < int(cy+ry); y++ {
-			for x := int(cx - rx); x < int(cx+rx); x++ {
-				dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
-				if dx*dx+dy*dy < 1 {
-					c.blend(x, y, col, alpha)
-				}
-			}
-		}
+		g.ellipse(c, cx, cy, rx, ry, col, alpha)
 	}
 	// Clutter: state name, slogan, frame, bolts, stickers, a logo.
 	if r.IntN(10) < 7 {
@@ -355,20 +482,41 @@ func (g *lineGen) sample() (string, *image.Gray) {
 			}
 		}
 	}
-	if r.IntN(10) < 3 {
+	tx := mx + capH*0.05*(r.Float64()-0.5)
+	if end < 2 {
+		tx += ext
+	}
+	ty := myTop + capH*0.05*(r.Float64()-0.5)
+	if r.IntN(10) < 2 {
+		// A frame's bar or a dealer's frame across the top or bottom of
+		// the characters, touching or covering a little of them.
+		th := capH * (0.05 + 0.25*r.Float64())
+		col := fg + float32(0.3*r.Float64())
+		y0 := ty - th + capH*(-0.1+0.18*r.Float64())
+		if r.IntN(2) == 0 {
+			y0 = ty + capH - capH*(0.08*r.Float64()) + capH*0.1*(r.Float64()-0.3)
+		}
+		for y := int(y0); y < int(y0+th); y++ {
+			for x := range W {
+				c.blend(x, y, col, 1)
+			}
+		}
+	}
+	if r.IntN(10) < 4 {
 		rad := capH * (0.05 + 0.08*r.Float64())
-		for _, bx := range []float64{float64(W) * 0.2, float64(W) * 0.8} {
+		near := r.IntN(2) == 0 // bolts touching the characters
+		for _, bx := range []float64{float64(W) * (0.15 + 0.15*r.Float64()), float64(W) * (0.7 + 0.15*r.Float64())} {
 			by := myTop * (0.2 + 0.6*r.Float64())
+			if near {
+				by = ty - rad*(0.2+0.8*r.Float64())
+			}
 			if r.IntN(2) == 0 {
 				by = float64(H) - myBot*(0.2+0.6*r.Float64())
-			}
-			for y := int(by - rad); y <= int(by+rad); y++ {
-				for x := int(bx - rad); x <= int(bx+rad); x++ {
-					if (float64(x)-bx)*(float64(x)-bx)+(float64(y)-by)*(float64(y)-by) < rad*rad {
-						c.blend(x, y, float32(0.2+0.6*r.Float64()), 0.9)
-					}
+				if near {
+					by = ty + capH + rad*(0.2+0.8*r.Float64())
 				}
 			}
+			g.ellipse(c, bx, by, rad, rad, float32(0.2+0.6*r.Float64()), 0.9)
 		}
 	}
 	if r.IntN(10) < 2 {
@@ -385,28 +533,200 @@ func (g *lineGen) sample() (string, *image.Gray) {
 			}
 		}
 	}
-	// The characters, with a little jitter of baseline and size per glyph
-	// is not possible on one mask; jitter the whole line instead.
-	tx := mx + capH*0.05*(r.Float64()-0.5)
-	ty := myTop + capH*0.05*(r.Float64()-0.5)
+	// Embossed characters: their raised edge throws a shadow or catches
+	// the light a little beside them.
+	if r.IntN(10) < 3 {
+		dx, dy := capH*0.05*(r.Float64()-0.5), capH*0.06*(r.Float64()-0.5)
+		col := bg - float32(0.15+0.3*r.Float64())
+		if r.IntN(3) == 0 {
+			col = min(1, bg+0.3)
+		}
+		c.paint(m, mb, tx+dx, ty+dy, textW, capH, col)
+	}
+	// The characters: jitter of baseline and size per glyph is not
+	// possible on one mask; jitter the whole line instead.
 	c.paint(m, mb, tx, ty, textW, capH, fg)
-	if len(gaps) > 0 && r.IntN(3) == 0 {
+	// Logos as tall as the characters: a state's outline, an emblem, a
+	// sticker, two small characters one above the other (4-H, DV).
+	lh := capH * (0.7 + 0.35*r.Float64())
+	ly := ty + (capH-lh)*r.Float64()
+	lcol := fg + float32(0.4*r.Float64())
+	switch {
+	case end < 2:
+		lw := ext * (0.5 + 0.3*r.Float64())
+		g.logo(c, tx-ext*0.15-lw, ly, lw, lh, lcol)
+	case end < 3:
+		lw := ext * (0.5 + 0.3*r.Float64())
+		g.logo(c, tx+textW+ext*0.15, ly, lw, lh, lcol)
+	}
+	if wide && len(gaps) > 0 && r.IntN(10) < 7 {
+		gx := gaps[r.IntN(len(gaps))]
+		lx := tx + (gx-float64(mb.Min.X))*textW/float64(mb.Dx())
+		lw := capH * squeeze * (0.5 + 0.3*r.Float64())
+		g.logo(c, lx-lw/2, ly, lw, lh, lcol)
+	} else if len(gaps) > 0 && r.IntN(3) == 0 {
 		// A logo or graphic between two groups of characters (Florida's
 		// orange), in the gap.
 		gx := gaps[r.IntN(len(gaps))]
 		lx := tx + (gx-float64(mb.Min.X))*textW/float64(mb.Dx())
 		rad := capH * (0.1 + 0.1*r.Float64())
-		col := float32(0.3 + 0.4*r.Float64())
-		for y := int(ty + capH/2 - rad); y < int(ty+capH/2+rad); y++ {
-			for x := int(lx - rad); x < int(lx+rad); x++ {
-				if (float64(x)-lx)*(float64(x)-lx)+(float64(y)-ty-capH/2)*(float64(y)-ty-capH/2) < rad*rad {
-					c.blend(x, y, col, 0.8)
+		g.ellipse(c, lx, ty+capH/2, rad, rad, float32(0.3+0.4*r.Float64()), 0.8)
+	}
+	// Uneven light: the shadow of the boot lid or a bumper across part of
+	// the plate, or a glare spot.
+	switch k := r.IntN(10); {
+	case k < 2:
+		a := r.Float64() * 2 * math.Pi
+		nx, ny := math.Cos(a), math.Sin(a)
+		off := (nx*float64(W) + ny*float64(H)) * (0.2 + 0.6*r.Float64())
+		f := float32(0.35 + 0.45*r.Float64())
+		for y := range H {
+			for x := range W {
+				if nx*float64(x)+ny*float64(y) < off {
+					c.v[y*W+x] *= f
 				}
 			}
 		}
+	case k < 3:
+		g.ellipse(c, r.Float64()*float64(W), r.Float64()*float64(H), capH*(0.5+r.Float64()), capH*(0.3+0.5*r.Float64()), 1, float32(0.3+0.5*r.Float64()))
 	}
-	img := g.camera(c, capH)
+	box := [4]float64{tx, ty, tx + textW, ty + capH}
+	if r.IntN(10) < 4 {
+		// A crop from a frame holds some of the car around the plate.
+		c, box = g.surround(c, box)
+	}
+	img := g.camera(c, capH, box)
 	return text, img
+}
+
+// surround puts the plate c into a larger canvas, a part of the car
+// around it (a flat or graded colour, sometimes a bumper's edge), and
+// returns it with box moved along.
+func (g *lineGen) surround(c *canvas, box [4]float64) (*canvas, [4]float64) {
+	r := g.r
+	l, t := int(float64(c.h)*0.3*r.Float64()), int(float64(c.h)*0.3*r.Float64())
+	rt, b := int(float64(c.h)*0.3*r.Float64()), int(float64(c.h)*0.3*r.Float64())
+	d := newCanvas(c.w+l+rt, c.h+t+b, float32(r.Float64()))
+	gy := float32(r.Float64()-0.5) * 0.5
+	edge, col := -1, float32(r.Float64())
+	if r.IntN(2) == 0 {
+		edge = t + c.h + int(float64(b)*r.Float64())
+	}
+	for y := range d.h {
+		for x := range d.w {
+			v := d.v[y*d.w+x] + gy*float32(y)/float32(d.h)
+			if edge >= 0 && y >= edge {
+				v = col
+			}
+			d.v[y*d.w+x] = min(max(v, 0), 1)
+		}
+	}
+	for y := range c.h {
+		copy(d.v[(y+t)*d.w+l:(y+t)*d.w+l+c.w], c.v[y*c.w:(y+1)*c.w])
+	}
+	return d, [4]float64{box[0] + float64(l), box[1] + float64(t), box[2] + float64(l), box[3] + float64(t)}
+}
+
+// logo paints a graphic in the box x, y, w, h: a filled outline (a state,
+// an emblem), two small characters one above the other, or a sticker.
+func (g *lineGen) logo(c *canvas, x, y, w, h float64, col float32) {
+	r := g.r
+	switch k := r.IntN(10); {
+	case k < 5:
+		n := 5 + r.IntN(6)
+		var px, py []float64
+		for i := range n {
+			a := 2 * math.Pi * (float64(i) + 0.8*r.Float64()) / float64(n)
+			rr := 0.55 + 0.45*r.Float64()
+			px = append(px, x+w/2+w/2*rr*math.Cos(a))
+			py = append(py, y+h/2+h/2*rr*math.Sin(a))
+		}
+		for yy := int(y); yy <= int(y+h); yy++ {
+			for xx := int(x); xx <= int(x+w); xx++ {
+				if inPolygon(float64(xx)+0.5, float64(yy)+0.5, px, py) {
+					c.blend(xx, yy, col, 1)
+				}
+			}
+		}
+	case k < 8:
+		fi := g.pickFont()
+		for i := range 2 {
+			ch := alnum[r.IntN(len(alnum))]
+			m, mb, _ := g.textMask(fi, 48, string(ch), 0, false)
+			hh := h * 0.42
+			ww := math.Min(w, hh*float64(mb.Dx())/float64(max(1, mb.Dy())))
+			c.paint(m, mb, x+(w-ww)/2, y+float64(i)*h*0.55, ww, hh, col)
+		}
+	default:
+		sc := min(1, col+0.3+0.4*float32(r.Float64()))
+		for yy := int(y); yy < int(y+h); yy++ {
+			for xx := int(x); xx < int(x+w); xx++ {
+				c.blend(xx, yy, sc, 1)
+			}
+		}
+		m, mb, _ := g.textMask(g.pickFont(), 48, string(digits[r.IntN(10)])+string(digits[r.IntN(10)]), 0, false)
+		c.paint(m, mb, x+w*0.15, y+h*0.3, w*0.7, h*0.3, col)
+	}
+}
+
+// inPolygon reports whether x, y lies inside the polygon px, py (even-odd
+// rule).
+func inPolygon(x, y float64, px, py []float64) bool {
+	in := false
+	for i, j := 0, len(px)-1; i < len(px); j, i = i, i+1 {
+		if (py[i] > y) != (py[j] > y) && x < (px[j]-px[i])*(y-py[i])/(py[j]-py[i])+px[i] {
+			in = !in
+		}
+	}
+	return in
+}
+
+// ellipse paints a filled ellipse centred on cx, cy.
+func (g *lineGen) ellipse(c *canvas, cx, cy, rx, ry float64, col, alpha float32) {
+	for y := int(cy - ry); y <= int(cy+ry); y++ {
+		for x := int(cx - rx); x <= int(cx+rx); x++ {
+			dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
+			if dx*dx+dy*dy < 1 {
+				c.blend(x, y, col, alpha)
+			}
+		}
+	}
+}
+
+// morph dilates (grow) or erodes mask m by r pixels (a square), returning
+// a new mask.
+func morph(m *image.Alpha, r int, grow bool) *image.Alpha {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	pass := func(src []uint8, dx, dy int) []uint8 {
+		out := make([]uint8, len(src))
+		for y := range h {
+			for x := range w {
+				v := src[y*w+x]
+				for k := 1; k <= r; k++ {
+					for _, s := range [2]int{-k, k} {
+						xx, yy := x+s*dx, y+s*dy
+						var u uint8 // outside the mask is empty
+						if xx >= 0 && yy >= 0 && xx < w && yy < h {
+							u = src[yy*w+xx]
+						}
+						if grow {
+							v = max(v, u)
+						} else {
+							v = min(v, u)
+						}
+					}
+				}
+				out[y*w+x] = v
+			}
+		}
+		return out
+	}
+	pix := make([]uint8, w*h)
+	for y := range h {
+		copy(pix[y*w:(y+1)*w], m.Pix[y*m.Stride:y*m.Stride+w])
+	}
+	pix = pass(pass(pix, 1, 0), 0, 1)
+	return &image.Alpha{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
 }
 
 // smallText writes a line of small text (a state name, a slogan) in the
@@ -424,7 +744,7 @@ func (g *lineGen) smallText(c *canvas, fi int, y0, bandH, W, capH float64, col f
 		}
 		b.WriteByte(letters[r.IntN(len(letters))])
 	}
-	m, mb, _ := g.textMask(r.IntN(len(g.fonts)), 48, b.String(), 0.05)
+	m, mb, _ := g.textMask(r.IntN(len(g.fonts)), 48, b.String(), 0.05, false)
 	h := math.Min(bandH*0.7, capH*(0.2+0.3*r.Float64()))
 	w := math.Min(W*0.9, h*float64(mb.Dx())/float64(mb.Dy())*(0.7+0.6*r.Float64()))
 	x := (W - w) * r.Float64()
@@ -433,21 +753,36 @@ func (g *lineGen) smallText(c *canvas, fi int, y0, bandH, W, capH float64, col f
 }
 
 // camera turns the drawn plate into a crop: perspective-ish shear and
-// rotation, scale to the resolution of a real crop, blur, noise, and
-// sometimes light characters on a dark plate.
-func (g *lineGen) camera(c *canvas, capH float64) *image.Gray {
+// rotation, scale to the resolution of a real crop (as small as the plates
+// of a traffic camera's frame, about 90 pixels wide), blur (focus, motion),
+// low contrast, noise, sometimes light characters on a dark plate, and the
+// JPEG compression of the camera's frames.
+//
+// It records in g.row where the characters' box (x0, y0, x1, y1 of c) and
+// height went in the crop.
+func (g *lineGen) camera(c *canvas, capH float64, box [4]float64) *image.Gray {
 	r := g.r
-	target := 12 + 36*r.Float64()*r.Float64() // character height in the crop
+	target := 10 + 36*r.Float64()*r.Float64() // character height in the crop
 	if r.IntN(4) == 0 {
 		target = 30 + 30*r.Float64()
 	}
 	s := target / capH
 	ang := (r.Float64() - 0.5) * 2 * 3.5 * math.Pi / 180
-	shx := (r.Float64() - 0.5) * 0.3
+	shx := (r.Float64() - 0.5) * 0.12
 	W, H := int(float64(c.w)*s)+1, int(float64(c.h)*s)+1
 	out := make([]float32, W*H)
 	cx, cy := float64(c.w)/2, float64(c.h)/2
 	ca, sa := math.Cos(ang), math.Sin(ang)
+	// The inverse of the mapping below, for the characters' box.
+	g.row = image.Rectangle{Min: image.Pt(W, H)}
+	for _, q := range [4][2]float64{{box[0], box[1]}, {box[2], box[1]}, {box[0], box[3]}, {box[2], box[3]}} {
+		dx, dy := q[0]-cx, q[1]-cy
+		ux, uy := ca*dx+sa*dy, -sa*dx+ca*dy
+		ux -= shx * uy
+		x, y := int((ux+cx)*s), int((uy+cy)*s)
+		g.row = image.Rect(min(g.row.Min.X, x), min(g.row.Min.Y, y), max(g.row.Max.X, x+1), max(g.row.Max.Y, y+1))
+	}
+	g.rowH = capH * s
 	// Average over a few samples per output pixel (anti-aliased downscale).
 	ss := max(1, int(1/s+0.5))
 	for y := range H {
@@ -471,23 +806,53 @@ func (g *lineGen) camera(c *canvas, capH float64) *image.Gray {
 			out[y*W+x] = acc / float32(ss*ss)
 		}
 	}
-	// Blur.
-	if sigma := 1.2 * r.Float64() * r.Float64(); sigma > 0.3 {
+	// Blur: out of focus, or moving.
+	if sigma := 1.5 * r.Float64() * r.Float64(); sigma > 0.3 {
 		out = gaussBlur(out, W, H, sigma)
 	}
-	// Contrast, polarity, noise.
-	lo, hi := float32(0.25*r.Float64()), float32(0.75+0.25*r.Float64())
+	if r.IntN(5) == 0 {
+		out = motionBlur(out, W, H, 2+r.IntN(3))
+	}
+	// Contrast (sometimes low: a dirty plate, dusk), polarity, noise.
+	lo := float32(0.3 * r.Float64())
+	hi := lo + float32(0.25+0.75*r.Float64())*(1-lo)
 	inv := r.IntN(8) == 0
+	g.inv = inv
 	noise := float32(0.01 + 0.05*r.Float64())
 	img := image.NewGray(image.Rect(0, 0, W, H))
 	for i, v := range out {
 		if inv {
 			v = 1 - v
 		}
-		v = lo + (hi-lo)*v + noise*float32(r.NormFloat64())
+		v = lo + (hi-lo)*(v+noise*float32(r.NormFloat64()))
 		img.Pix[i] = uint8(min(max(v*255, 0), 255))
 	}
+	if r.IntN(10) < 6 {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 20 + r.IntN(70)}); err == nil {
+			if m, err := jpeg.Decode(&b); err == nil {
+				if gm, ok := m.(*image.Gray); ok {
+					img = gm
+				}
+			}
+		}
+	}
 	return img
+}
+
+// motionBlur averages n pixels along x.
+func motionBlur(v []float32, w, h, n int) []float32 {
+	out := make([]float32, len(v))
+	for y := range h {
+		for x := range w {
+			var a float32
+			for i := range n {
+				a += v[y*w+min(max(x+i-n/2, 0), w-1)]
+			}
+			out[y*w+x] = a / float32(n)
+		}
+	}
+	return out
 }
 
 func gaussBlur(v []float32, w, h int, sigma float64) []float32 {
@@ -525,4 +890,220 @@ func gaussBlur(v []float32, w, h int, sigma float64) []float32 {
 		}
 	}
 	return out
+}
+
+// The plate gothic: a stroke font drawn here, narrow and even-stroked like
+// the embossed characters of US plates (and, wider, like the DIN
+// characters of European ones), whose shapes none of the installed
+// typefaces has: a W whose middle stops short of the top, an M whose V
+// stops short of the bottom, a 4 closed or open at the top, a 1 with a
+// flag and no foot or with one. Each glyph is polylines in a unit box (x
+// right, y down); strokes are drawn with round ends.
+type glyph [][][2]float64
+
+// arc returns the points of an elliptic arc centred on cx, cy from angle
+// a0 to a1 (degrees, 0 right, 90 down).
+func arc(cx, cy, rx, ry, a0, a1 float64) [][2]float64 {
+	var p [][2]float64
+	n := max(2, int(math.Abs(a1-a0)/15))
+	for i := 0; i <= n; i++ {
+		a := (a0 + (a1-a0)*float64(i)/float64(n)) * math.Pi / 180
+		p = append(p, [2]float64{cx + rx*math.Cos(a), cy + ry*math.Sin(a)})
+	}
+	return p
+}
+
+func cat(ps ...[][2]float64) [][2]float64 {
+	var out [][2]float64
+	for _, p := range ps {
+		out = append(out, p...)
+	}
+	return out
+}
+
+type pt = [2]float64
+
+// gothic returns the glyph of c; v (0..1) picks among its variants.
+func gothic(c byte, v float64) glyph {
+	const ry = 0.22 // the vertical radius of the rounded corners
+	oval := cat(arc(0.5, ry, 0.5, ry, 180, 360), arc(0.5, 1-ry, 0.5, ry, 0, 180), [][2]float64{{0, ry}})
+	switch c {
+	case '0', 'O':
+		return glyph{oval}
+	case 'Q':
+		return glyph{oval, {{0.6, 0.72}, {1, 1.05}}}
+	case 'D':
+		return glyph{cat([][2]float64{{0.45, 0}, {0, 0}, {0, 1}, {0.45, 1}}, arc(0.45, 1-ry, 0.55, ry, 90, 0), arc(0.45, ry, 0.55, ry, 0, -90))}
+	case 'C':
+		return glyph{cat(arc(0.5, ry, 0.5, ry, 340, 180), arc(0.5, 1-ry, 0.5, ry, 180, 20))}
+	case 'G':
+		return glyph{cat(arc(0.5, ry, 0.5, ry, 340, 180), arc(0.5, 1-ry, 0.5, ry, 180, 0), [][2]float64{{1, 0.55}, {0.55, 0.55}})}
+	case 'U':
+		return glyph{cat([][2]float64{{0, 0}}, arc(0.5, 1-ry, 0.5, ry, 180, 0), [][2]float64{{1, 0}})}
+	case 'J':
+		return glyph{cat([][2]float64{{1, 0}}, arc(0.5, 1-ry, 0.5, ry, 0, 180), [][2]float64{{0, 0.7}})}
+	case 'S':
+		return glyph{cat(arc(0.5, ry, 0.48, ry, 340, 180), [][2]float64{{0.1, 0.38}, {0.9, 0.58}}, arc(0.5, 1-ry, 0.5, ry, 0, 160))}
+	case '5':
+		return glyph{cat([][2]float64{{1, 0}, {0.05, 0}, {0.02, 0.46}, {0.5, 0.4}}, arc(0.5, 1-0.3, 0.5, 0.3, -80, 160))}
+	case '6':
+		return glyph{cat(arc(0.5, ry, 0.48, ry, 340, 180), [][2]float64{{0, 0.7}}, arc(0.5, 0.7, 0.5, 0.3, 180, 540))}
+	case '9':
+		return glyph{cat(arc(0.5, 1-ry, 0.48, ry, 160, 0), [][2]float64{{1, 0.3}}, arc(0.5, 0.3, 0.5, 0.3, 0, 360))}
+	case '8':
+		return glyph{arc(0.5, 0.24, 0.44, 0.24, 0, 360), arc(0.5, 0.73, 0.5, 0.27, 0, 360)}
+	case '3':
+		if v < 0.4 { // flat top
+			return glyph{cat([][2]float64{{0, 0}, {1, 0}, {0.4, 0.42}}, arc(0.5, 0.7, 0.5, 0.3, -90, 160))}
+		}
+		return glyph{cat(arc(0.5, 0.23, 0.46, 0.23, 200, 450), arc(0.5, 0.73, 0.5, 0.27, -90, 160))}
+	case '2':
+		return glyph{cat(arc(0.5, 0.25, 0.5, 0.25, 190, 380), [][2]float64{{0, 1}, {1, 1}})}
+	case '7':
+		return glyph{{{0, 0}, {1, 0}, {0.3 + 0.2*v, 1}}}
+	case '4':
+		if v < 0.5 {
+			return glyph{{{0.75, 1}, {0.75, 0}, {0, 0.68}, {1, 0.68}}}
+		}
+		return glyph{{{0.15, 0}, {0, 0.68}, {1, 0.68}}, {{0.75, 0.3}, {0.75, 1}}}
+	case '1':
+		if v < 0.3 {
+			return glyph{{{0.1, 0.25}, {0.55, 0}, {0.55, 1}}, {{0.1, 1}, {1, 1}}}
+		}
+		return glyph{{{0.1, 0.25}, {0.55, 0}, {0.55, 1}}}
+	case 'I':
+		if v < 0.5 {
+			return glyph{{{0.5, 0}, {0.5, 1}}, {{0.1, 0}, {0.9, 0}}, {{0.1, 1}, {0.9, 1}}}
+		}
+		return glyph{{{0.5, 0}, {0.5, 1}}}
+	case 'A':
+		return glyph{{{0, 1}, {0.4, 0}, {0.6, 0}, {1, 1}}, {{0.15, 0.66}, {0.85, 0.66}}}
+	case 'B':
+		return glyph{cat([][2]float64{{0, 0.48}, {0, 0}, {0.65, 0}}, arc(0.65, 0.24, 0.3, 0.24, -90, 90), [][2]float64{{0, 0.48}}),
+			cat([][2]float64{{0, 0.48}, {0, 1}, {0.65, 1}}, arc(0.65, 0.74, 0.35, 0.26, 90, -90))}
+	case 'E':
+		return glyph{{{1, 0}, {0, 0}, {0, 1}, {1, 1}}, {{0, 0.5}, {0.8, 0.5}}}
+	case 'F':
+		return glyph{{{1, 0}, {0, 0}, {0, 1}}, {{0, 0.5}, {0.8, 0.5}}}
+	case 'H':
+		return glyph{{{0, 0}, {0, 1}}, {{1, 0}, {1, 1}}, {{0, 0.5}, {1, 0.5}}}
+	case 'K':
+		return glyph{{{0, 0}, {0, 1}}, {{1, 0}, {0, 0.62}}, {{0.3, 0.42}, {1, 1}}}
+	case 'L':
+		return glyph{{{0, 0}, {0, 1}, {1, 1}}}
+	case 'M':
+		return glyph{{{0, 1}, {0, 0}, {0.5, 0.5 + 0.4*v}, {1, 0}, {1, 1}}}
+	case 'N':
+		return glyph{{{0, 1}, {0, 0}, {1, 1}, {1, 0}}}
+	case 'P':
+		return glyph{cat([][2]float64{{0, 1}, {0, 0}, {0.65, 0}}, arc(0.65, 0.27, 0.35, 0.27, -90, 90), [][2]float64{{0, 0.54}})}
+	case 'R':
+		return glyph{cat([][2]float64{{0, 1}, {0, 0}, {0.65, 0}}, arc(0.65, 0.26, 0.35, 0.26, -90, 90), [][2]float64{{0, 0.52}}), {{0.55, 0.52}, {1, 1}}}
+	case 'T':
+		return glyph{{{0, 0}, {1, 0}}, {{0.5, 0}, {0.5, 1}}}
+	case 'V':
+		return glyph{{{0, 0}, {0.5, 1}, {1, 0}}}
+	case 'W':
+		return glyph{{{0, 0}, {0.22, 1}, {0.5, 0.45 * v}, {0.78, 1}, {1, 0}}}
+	case 'X':
+		return glyph{{{0, 0}, {1, 1}}, {{1, 0}, {0, 1}}}
+	case 'Y':
+		return glyph{{{0, 0}, {0.5, 0.5}, {1, 0}}, {{0.5, 0.5}, {0.5, 1}}}
+	case 'Z':
+		return glyph{{{0, 0}, {1, 0}, {0, 1}, {1, 1}}}
+	}
+	return nil
+}
+
+// gothicWidth is a glyph's width to its height, before the squeeze.
+func gothicWidth(c byte) float64 {
+	switch c {
+	case '1', 'I':
+		return 0.3
+	case 'M', 'W':
+		return 0.62
+	}
+	return 0.5
+}
+
+// gothicMask draws s in the plate gothic like textMask draws it in a
+// typeface: characters 80 pixels tall, stroke width sw (fraction of the
+// height).
+func (g *lineGen) gothicMask(s string, sw float64, wide bool) (*image.Alpha, image.Rectangle, []float64) {
+	r := g.r
+	const h = 80.0
+	const pad = 20.0
+	widen := 0.85 + 0.55*r.Float64() // from the narrowest US face to a DIN
+	space := h * (0.08 + 0.12*r.Float64())
+	v := r.Float64() // one variant per line: a plate has one font
+	type at struct {
+		x float64
+		c byte
+	}
+	var place []at
+	var gaps []float64
+	x := pad
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '-' {
+			gw := h * (0.25 + 0.35*r.Float64())
+			if wide && c == ' ' {
+				gw = h * (0.9 + 0.5*r.Float64())
+			}
+			gaps = append(gaps, x+gw/2-space/2)
+			if c == '-' {
+				place = append(place, at{x + gw*0.2, '-'})
+			}
+			x += gw
+			continue
+		}
+		place = append(place, at{x, c})
+		x += gothicWidth(c)*h*widen + space
+	}
+	W, H := int(x+pad), int(h+2*pad)
+	a := image.NewAlpha(image.Rect(0, 0, W, H))
+	half := sw * h / 2
+	for _, p := range place {
+		var segs [][4]float64
+		gw := gothicWidth(p.c) * h * widen
+		if p.c == '-' {
+			segs = append(segs, [4]float64{p.x, pad + h*0.5, p.x + h*0.3, pad + h*0.5})
+		}
+		// The strokes' centres lie inside the box by half a stroke.
+		ix, iy := gw-2*half, h-2*half
+		for _, line := range gothic(p.c, v) {
+			for k := 1; k < len(line); k++ {
+				segs = append(segs, [4]float64{
+					p.x + half + line[k-1][0]*ix, pad + half + line[k-1][1]*iy,
+					p.x + half + line[k][0]*ix, pad + half + line[k][1]*iy,
+				})
+			}
+		}
+		// A pixel's coverage falls with its distance to the nearest
+		// stroke: paint each stroke over its own box, keeping the most.
+		for _, sg := range segs {
+			x0, x1 := int(math.Min(sg[0], sg[2])-half-1), int(math.Max(sg[0], sg[2])+half+2)
+			y0, y1 := int(math.Min(sg[1], sg[3])-half-1), int(math.Max(sg[1], sg[3])+half+2)
+			for yy := max(0, y0); yy < min(H, y1); yy++ {
+				for xx := max(0, x0); xx < min(W, x1); xx++ {
+					if cov := half - segDist(float64(xx)+0.5, float64(yy)+0.5, sg) + 0.5; cov > 0 {
+						i := yy*a.Stride + xx
+						a.Pix[i] = max(a.Pix[i], uint8(math.Min(cov, 1)*255))
+					}
+				}
+			}
+		}
+	}
+	return a, inkBox(a), gaps
+}
+
+// segDist is the distance from x, y to the segment s (x0, y0, x1, y1).
+func segDist(x, y float64, s [4]float64) float64 {
+	dx, dy := s[2]-s[0], s[3]-s[1]
+	t := 0.0
+	if l := dx*dx + dy*dy; l > 0 {
+		t = math.Min(1, math.Max(0, ((x-s[0])*dx+(y-s[1])*dy)/l))
+	}
+	ex, ey := x-s[0]-t*dx, y-s[1]-t*dy
+	return math.Sqrt(ex*ex + ey*ey)
 }

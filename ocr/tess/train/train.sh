@@ -6,26 +6,26 @@
 #   bash ocr/tess/train/train.sh [WORKDIR]
 #
 # Steps: install the typefaces and Tesseract's training tools (Debian
-# packages), write N synthesized lines (ALPRD_TRAIN_N, default 30000) with
+# packages), write N synthesized lines (ALPRD_TRAIN_N, default 80000) with
 # `go test -run TestTrainingSet`, turn each into an .lstmf with
 # `tesseract ... lstm.train`, build a starter model with
 # combine_lang_model, train a small network from scratch with lstmtraining
-# (ITER iterations, default 30000), and write ocr/tess/model/plate.traineddata
+# (ITER iterations, default 150000), and write ocr/tess/model/plate.traineddata
 # (an integer model, as Read uses it), which the package embeds. The data are
 # seeded (ALPRD_TRAIN_SEED=1); lstmtraining runs on all cores, so a rerun
-# gives a model of the same quality, not the same bytes. About 25 minutes
-# on 2 cores (10 to synthesize and convert, 15 to train).
+# gives a model of the same quality, not the same bytes. About 50 minutes
+# on 2 busy cores (15 to synthesize and convert, 35 to train).
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../../.." && pwd)
 WORK=${1:-${TMPDIR:-/tmp}/alprd-plate-train}
-N=${ALPRD_TRAIN_N:-30000}
-ITER=${ITER:-30000}
+N=${ALPRD_TRAIN_N:-80000}
+ITER=${ITER:-150000}
 NET='[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'
 OUT=$ROOT/ocr/tess/model/plate.traineddata
 log() { printf 'train: %s\n' "$*" >&2; }
 
-FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura tesseract-ocr)
+FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura fonts-opendin fonts-open-sans tesseract-ocr)
 missing=()
 for p in "${FONT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -52,6 +52,9 @@ FONTS=(
 	/usr/share/fonts/opentype/b612/B612-Bold.otf
 	/usr/share/fonts/opentype/b612/B612Mono-Bold.otf
 	/usr/share/fonts/opentype/jura/Jura-Bold.otf
+	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
+	/usr/share/fonts/truetype/open-sans/OpenSans-CondBold.ttf
+	/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf
 )
 
 rm -rf "$WORK"
