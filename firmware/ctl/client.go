@@ -139,8 +139,10 @@ func (c *Client) call(ctx context.Context, id uint64, op string, args, result an
 	err := c.enc.Encode(req)
 	c.wmu.Unlock()
 	if err != nil {
+		// The unit hung up (a refused login, a shutdown) before or while
+		// the request went: the connection is over either way.
 		c.forget(id)
-		return fmt.Errorf("ctl: %s: %w", op, err)
+		return fmt.Errorf("ctl: %s: %w: %w", op, ErrClosed, err)
 	}
 	var m message
 	select {
