@@ -46,164 +46,113 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// subcommand is one of alprcmd's: setup defines its flags and returns the
-// function that runs it once they are parsed.
-type subcommand struct {
-	name, synopsis, about string
-	setup                 func(fs *flag.FlagSet) func(c *ctx) int
-}
-
-// ctx is a subcommand's invocation.
-type ctx struct {
-	name           string
-	args           []string
-	stdout, stderr io.Writer
-}
-
-func (c *ctx) usage(format string, a ...any) int {
-	return cli.Usagef(c.stderr, "alprcmd "+c.name, format, a...)
-}
-
-func (c *ctx) fail(err error) int {
-	fmt.Fprintf(c.stderr, "alprcmd %s: %v\n", c.name, err)
-	return 1
-}
-
-func subcommands() []subcommand {
-	return []subcommand{
-		{"sign", "alprcmd sign -key KEY.pem -device ID -seq N [-expires D] [-issued TIME] [-epoch N] NAME [ARGS-FILE] > cmd.json",
-			"Signs a command for one unit: selftest, hotlist HOTLIST-FILE, or rotate-key -epoch N HQ-EPOCH.pub.", setupSign},
-		{"send", "alprcmd send -broker URL [-ca CA.crt -cert HQ.crt -key HQ.key] [-device ID] [-retain] FILE",
-			"Publishes a signed command on alpr/v1/<device>/cmd/<name> (QoS 1) and waits for the broker's PUBACK.", setupSend},
+func subcommands() []cli.Command {
+	return []cli.Command{
+		{Name: "sign", Synopsis: "alprcmd sign -key KEY.pem -device ID -seq N [-expires D] [-issued TIME] [-epoch N] NAME [ARGS-FILE] > cmd.json",
+			About: "Signs a command for one unit: selftest, hotlist HOTLIST-FILE, or rotate-key -epoch N HQ-EPOCH.pub.", Setup: setupSign},
+		{Name: "send", Synopsis: "alprcmd send -broker URL [-ca CA.crt -cert HQ.crt -key HQ.key] [-device ID] [-retain] FILE",
+			About: "Publishes a signed command on alpr/v1/<device>/cmd/<name> (QoS 1) and waits for the broker's PUBACK.", Setup: setupSend},
 	}
 }
 
 // run executes the command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmds := subcommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, "usage: alprcmd COMMAND [flags]\n\nSigns commands for units and sends them (docs/commands.md).\n\ncommands:\n")
-		for _, c := range cmds {
-			fmt.Fprintf(w, "  %-6s %s\n", c.name, c.about)
-		}
-		fmt.Fprintln(w, "\nrun 'alprcmd COMMAND -h' for a command's flags")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, cmd := range cmds {
-		if cmd.name != args[0] {
-			continue
-		}
-		fs := flag.NewFlagSet("alprcmd "+cmd.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		runCmd := cmd.setup(fs)
-		if status, ok := cli.Parse(fs, args[1:], cmd.synopsis, cmd.about); !ok {
-			return status
-		}
-		return runCmd(&ctx{name: cmd.name, args: fs.Args(), stdout: stdout, stderr: stderr})
-	}
-	return cli.Usagef(stderr, "alprcmd", "unknown command %q", args[0])
+	return cli.Dispatch("alprcmd", "Signs commands for units and sends them (docs/commands.md).", subcommands(), args, nil, stdout, stderr)
 }
 
-func setupSign(fs *flag.FlagSet) func(c *ctx) int {
+func setupSign(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	key := fs.String("key", "", "HQ's signing key `file` (PKCS#8 PEM \"PRIVATE KEY\"); required")
 	device := fs.String("device", "", "the unit the command is for; required")
 	seq := fs.Uint64("seq", 0, "the command's `seq`, greater than every seq sent to the unit before; required")
 	expires := fs.Duration("expires", time.Hour, "how long the command stays valid after -issued, at most 168h")
 	issued := fs.String("issued", "", "issue `time`, RFC 3339 (default now)")
 	epoch := fs.Uint64("epoch", 0, "rotate-key only: the `epoch` of the new HQ public key; required there")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if *key == "" || *device == "" {
-			return c.usage("-key and -device are required")
+			return c.Usage("-key and -device are required")
 		}
 		if *seq == 0 {
-			return c.usage("-seq is required (at least 1)")
+			return c.Usage("-seq is required (at least 1)")
 		}
 		if *expires <= 0 || *expires > command.MaxLifetime {
-			return c.usage("-expires %s: want more than 0, at most %s", *expires, command.MaxLifetime)
+			return c.Usage("-expires %s: want more than 0, at most %s", *expires, command.MaxLifetime)
 		}
 		cmd := command.Command{Device: *device, Seq: *seq, Issued: time.Now()}
 		if *issued != "" {
 			t, err := time.Parse(time.RFC3339, *issued)
 			if err != nil {
-				return c.usage("-issued %q: want an RFC 3339 time", *issued)
+				return c.Usage("-issued %q: want an RFC 3339 time", *issued)
 			}
 			cmd.Issued = t
 		}
 		cmd.Issued = cmd.Issued.Truncate(time.Second)
 		cmd.Expires = cmd.Issued.Add(*expires)
-		if len(c.args) == 0 {
-			return c.usage("no command NAME given")
+		if len(c.Args) == 0 {
+			return c.Usage("no command NAME given")
 		}
-		cmd.Name = c.args[0]
+		cmd.Name = c.Args[0]
 		var args any
 		switch {
-		case cmd.Name == command.NameSelftest && len(c.args) == 1:
-		case cmd.Name == command.NameHotlist && len(c.args) == 2:
-			data, err := os.ReadFile(c.args[1])
+		case cmd.Name == command.NameSelftest && len(c.Args) == 1:
+		case cmd.Name == command.NameHotlist && len(c.Args) == 2:
+			data, err := os.ReadFile(c.Args[1])
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			// Checked for form only: the unit checks the signature.
 			if _, err := hotlist.Read(data); err != nil {
-				return c.fail(fmt.Errorf("%s: %w", c.args[1], err))
+				return c.Fail(fmt.Errorf("%s: %w", c.Args[1], err))
 			}
 			args = command.HotlistArgs{File: data}
-		case cmd.Name == command.NameRotateKey && len(c.args) == 2:
+		case cmd.Name == command.NameRotateKey && len(c.Args) == 2:
 			if *epoch == 0 || *epoch > math.MaxUint32 {
-				return c.usage("-epoch is required for rotate-key (1 to %d)", uint32(math.MaxUint32))
+				return c.Usage("-epoch is required for rotate-key (1 to %d)", uint32(math.MaxUint32))
 			}
-			data, err := os.ReadFile(c.args[1])
+			data, err := os.ReadFile(c.Args[1])
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			if _, err := envelope.ParseHQPublicKey(data); err != nil {
-				return c.fail(fmt.Errorf("%s: %w", c.args[1], err))
+				return c.Fail(fmt.Errorf("%s: %w", c.Args[1], err))
 			}
 			args = command.RotateKeyArgs{PublicKey: string(data), Epoch: uint32(*epoch)}
 		case cmd.Name == command.NameSelftest:
-			return c.usage("selftest takes no ARGS-FILE")
+			return c.Usage("selftest takes no ARGS-FILE")
 		case cmd.Name == command.NameHotlist || cmd.Name == command.NameRotateKey:
-			return c.usage("%s needs one ARGS-FILE", cmd.Name)
+			return c.Usage("%s needs one ARGS-FILE", cmd.Name)
 		default:
-			return c.usage("unknown command %q: want selftest, hotlist or rotate-key", cmd.Name)
+			return c.Usage("unknown command %q: want selftest, hotlist or rotate-key", cmd.Name)
 		}
 		if *epoch != 0 && cmd.Name != command.NameRotateKey {
-			return c.usage("-epoch is for rotate-key only")
+			return c.Usage("-epoch is for rotate-key only")
 		}
 		if args != nil {
 			b, err := json.Marshal(args)
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			cmd.Args = b
 		}
 		pem, err := os.ReadFile(*key)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		priv, err := hqsign.ParsePrivateKey(pem)
 		if err != nil {
-			return c.fail(fmt.Errorf("%s: %w", *key, err))
+			return c.Fail(fmt.Errorf("%s: %w", *key, err))
 		}
 		out, err := command.Sign(cmd, priv)
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		if _, err := c.stdout.Write(out); err != nil {
-			return c.fail(err)
+		if _, err := c.Stdout.Write(out); err != nil {
+			return c.Fail(err)
 		}
 		return 0
 	}
 }
 
-func setupSend(fs *flag.FlagSet) func(c *ctx) int {
+func setupSend(fs *flag.FlagSet) func(c *cli.Ctx) int {
 	broker := fs.String("broker", "", "the broker's `URL`, tcp://host:port or ssl://host:port; required")
 	caFile := fs.String("ca", "", "`file` of CA certificates (PEM) the broker's certificate must chain to (default: the system's)")
 	certFile := fs.String("cert", "", "HQ's client certificate `file` (PEM), for ssl://")
@@ -213,42 +162,42 @@ func setupSend(fs *flag.FlagSet) func(c *ctx) int {
 	prefix := fs.String("prefix", "alpr/v1", "topic `prefix`")
 	retain := fs.Bool("retain", false, "publish retained, so that a unit offline now gets the command when it subscribes")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the connection, then for the PUBACK")
-	return func(c *ctx) int {
+	return func(c *cli.Ctx) int {
 		if *broker == "" {
-			return c.usage("-broker is required")
+			return c.Usage("-broker is required")
 		}
 		u, err := url.Parse(*broker)
 		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl") || u.Host == "" {
-			return c.usage("-broker %q: want tcp://host:port or ssl://host:port", *broker)
+			return c.Usage("-broker %q: want tcp://host:port or ssl://host:port", *broker)
 		}
 		if (*certFile == "") != (*keyFile == "") {
-			return c.usage("-cert and -key go together")
+			return c.Usage("-cert and -key go together")
 		}
 		if u.Scheme == "tcp" && (*caFile != "" || *certFile != "") {
-			return c.usage("-ca, -cert and -key need an ssl:// broker")
+			return c.Usage("-ca, -cert and -key need an ssl:// broker")
 		}
 		if *prefix == "" || strings.ContainsAny(*prefix, "+#") {
-			return c.usage("-prefix %q: want a topic prefix without wildcards", *prefix)
+			return c.Usage("-prefix %q: want a topic prefix without wildcards", *prefix)
 		}
 		if *timeout <= 0 {
-			return c.usage("-timeout %s: want more than 0", *timeout)
+			return c.Usage("-timeout %s: want more than 0", *timeout)
 		}
-		if len(c.args) != 1 {
-			return c.usage("want one FILE, got %d", len(c.args))
+		if len(c.Args) != 1 {
+			return c.Usage("want one FILE, got %d", len(c.Args))
 		}
-		msg, err := os.ReadFile(c.args[0])
+		msg, err := os.ReadFile(c.Args[0])
 		if err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
 		cmd, err := command.ParseUnverified(msg)
 		if err != nil {
-			return c.fail(fmt.Errorf("%s: %w", c.args[0], err))
+			return c.Fail(fmt.Errorf("%s: %w", c.Args[0], err))
 		}
 		if *device != "" && *device != cmd.Device {
-			return c.fail(fmt.Errorf("%s: the command is for %q, not %q", c.args[0], cmd.Device, *device))
+			return c.Fail(fmt.Errorf("%s: the command is for %q, not %q", c.Args[0], cmd.Device, *device))
 		}
 		if !time.Now().Before(cmd.Expires) {
-			return c.fail(fmt.Errorf("%s: the command expired at %s", c.args[0], cmd.Expires.Format(time.RFC3339)))
+			return c.Fail(fmt.Errorf("%s: the command expired at %s", c.Args[0], cmd.Expires.Format(time.RFC3339)))
 		}
 		opts := paho.NewClientOptions().AddBroker(*broker).
 			SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
@@ -257,7 +206,7 @@ func setupSend(fs *flag.FlagSet) func(c *ctx) int {
 		if u.Scheme == "ssl" {
 			conf, cn, err := tlsConfig(*caFile, *certFile, *keyFile)
 			if err != nil {
-				return c.fail(err)
+				return c.Fail(err)
 			}
 			opts.SetTLSConfig(conf)
 			if id == "" {
@@ -270,9 +219,9 @@ func setupSend(fs *flag.FlagSet) func(c *ctx) int {
 		opts.SetClientID(id)
 		topic := *prefix + "/" + cmd.Device + "/cmd/" + cmd.Name
 		if err := publish(paho.NewClient(opts), topic, msg, *retain, *timeout); err != nil {
-			return c.fail(err)
+			return c.Fail(err)
 		}
-		fmt.Fprintf(c.stdout, "alprcmd send: %s seq %d for %s published on %s, acknowledged by the broker\n", cmd.Name, cmd.Seq, cmd.Device, topic)
+		fmt.Fprintf(c.Stdout, "alprcmd send: %s seq %d for %s published on %s, acknowledged by the broker\n", cmd.Name, cmd.Seq, cmd.Device, topic)
 		return 0
 	}
 }
