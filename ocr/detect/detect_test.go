@@ -416,3 +416,29 @@ func benchDetect(b *testing.B, w, h int) {
 
 func BenchmarkDetect1280x720(b *testing.B)  { benchDetect(b, 1280, 720) }
 func BenchmarkDetect1920x1080(b *testing.B) { benchDetect(b, 1920, 1080) }
+
+// TestDetectInShadow: a plate in deep shadow or at dusk, its field at luma
+// 50-70 and its characters only a dozen grey levels darker, is found as
+// surely as in daylight (the ink and edge thresholds follow the local
+// brightness; see glyph.visible and inkRuns).
+func TestDetectInShadow(t *testing.T) {
+	d := New(Options{})
+	for i, w := range []int{80, 120, 200} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			img, s := frame(t, options(1280, 720, w, false, uint64(40+i)))
+			if _, v := bestMatch(d.Detect(img), s.Box); v < 0.5 {
+				t.Skipf("plate %v not found in daylight either (IoU %.2f)", s.Box, v)
+			}
+			for j, v := range img.Pix {
+				img.Pix[j] = uint8(40 + int(v)/12)
+			}
+			rs := d.Detect(img)
+			dump(t, fmt.Sprintf("shadow-%d", w), img, rs)
+			rank, v := bestMatch(rs, s.Box)
+			if rank < 0 || rank > 2 || v < 0.5 {
+				t.Errorf("plate %v in shadow: rank %d IoU %.2f of %d regions, want in the first 3 with IoU >= 0.5", s.Box, rank, v, len(rs))
+			}
+			checkRegions(t, img, rs)
+		})
+	}
+}

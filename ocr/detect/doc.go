@@ -14,13 +14,21 @@
 //  2. Ink (per level). A pixel is dark ink when it is darker than the mean of
 //     the window around it (about 0.8 of the tallest character) by a few
 //     grey levels, bright ink when it is brighter (not on the finest level,
-//     where light print on a dark field is all but never a plate's).
+//     where light print on a dark field is all but never a plate's). A
+//     second pass takes as dark ink, where the window is dark, what is a
+//     sixteenth of its mean darker (at least 3 grey levels): a plate in
+//     shadow or at dusk, its field at luma 50-60, has characters only a
+//     dozen levels darker, which the fixed delta breaks into pieces; the
+//     lower threshold joins some daylight plates' characters to what they
+//     touch, so both passes run and their candidates compete.
 //     Straight strokes too long for a character are taken out of the ink
 //     (vertical runs by an erosion and dilation of the ink bitsets,
 //     horizontal ones as runs are read): they are plate frames, bumper and
 //     window edges, and the characters that touch them come free.
 //  3. Glyphs. The ink's connected components that have the size, shape
-//     and contrast of a character are glyphs. Components as wide as a few
+//     and contrast of a character are glyphs (contrast relative to the
+//     field's brightness, up to three times as much below luma 128: see
+//     glyph.visible; the plate's edges in step 5 are weighed alike). Components as wide as a few
 //     characters are cut at the columns (and the valleys of the column
 //     profile) where little ink crosses them: characters joined by blur.
 //     Components too tall, a plate's frame with its characters, lose the

@@ -28,6 +28,20 @@ func (g *glyph) contrast() float32 {
 	return g.ink - g.bg
 }
 
+// visible is the glyph's contrast as the eye sees it: the luma difference
+// relative to the lighter of ink and background, scaled to a light plate's.
+// A plate in shadow or at dusk (its field at luma 50-60) has characters a
+// dozen grey levels darker than the field, as plain to read as a sunlit
+// plate's forty; the absolute difference would take them for a smudge.
+// The gain is capped (at visibleRef/3) so that near-black noise stays out.
+func (g *glyph) visible() float32 {
+	light := max(g.ink, g.bg)
+	return g.contrast() * min(3, max(1, visibleRef/max(light, 1)))
+}
+
+// visibleRef is the field luma up to which contrast counts as it is.
+const visibleRef = 128
+
 // glyphs appends to gs the components of polarity pol (see label; 1 dark,
 // 2 bright) that may be characters hlo..hhi level pixels tall, with at
 // least minCon contrast. Components as wide as a few characters
@@ -263,7 +277,7 @@ func addGlyph(lv *level, gs []glyph, x0, y0, x1, y1, pix int32, inkSum int64, lo
 	} else {
 		g.bg = g.ink
 	}
-	if g.contrast() < minCon {
+	if g.visible() < minCon {
 		return gs
 	}
 	return append(gs, g)

@@ -7,7 +7,10 @@ import (
 
 // inkRuns thresholds lv adaptively: a pixel is dark ink when it is more than
 // delta below the mean of the (2r+1)² window around it (clipped to the
-// level), bright ink (when bright is set) when more than delta above. The
+// level), or, with dlo below delta and where that mean is dark, more than
+// a sixteenth of it but at least dlo below (a plate in shadow has
+// characters only a dozen grey levels darker than its field, which the
+// fixed delta breaks into pieces), bright ink (when bright is set) when more than delta above. The
 // ink goes to two bitsets, s.ink[0] dark and s.ink[1] bright, one row of
 // s.ww words per level row. Straight strokes too long for a character at
 // most hhi pixels tall are taken out of the ink (vertical runs longer than
@@ -16,7 +19,7 @@ import (
 // be lost in one component with them. Runs of the remaining dark ink go to
 // s.runs/s.rowStart, of bright ink to s.runsB/s.rowStartB, each with its
 // luma sum.
-func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
+func (s *scratch) inkRuns(lv *level, r, delta, dlo, hhi int, bright bool) {
 	w, h := lv.w, lv.h
 	ww := (w + 63) / 64
 	s.ww = ww
@@ -34,7 +37,7 @@ func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
 	s.mrow = grow(s.mrow, ww*64)
 	mrow := s.mrow
 	clear(mrow[w:])
-	d := int32(delta)
+	d, dl := int32(delta), int32(min(dlo, delta))
 	// Without bright ink, the bright test never passes (a pixel is at
 	// most 255 above the mean).
 	db := d
@@ -64,11 +67,11 @@ func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
 		}
 		x := 0
 		for ; x < w && x <= r; x++ {
-			S = maskAt(row, mrow, col, x, r, ny, d, db, S)
+			S = maskAt(row, mrow, col, x, r, ny, d, dl, db, S)
 		}
 		if hi := w - r - 1; x < hi {
 			cnt := int32(2*r+1) * ny
-			dc, dbc := d*cnt, db*cnt
+			dc, dbc, dlc := d*cnt, db*cnt, dl*cnt
 			rowI := row[x:hi]
 			mI := mrow[x:hi]
 			add := col[x+r+1 : hi+r+1]
@@ -79,7 +82,7 @@ func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
 			for i, v := range rowI {
 				// Branch-free: the sign bits of the two differences.
 				vc := int32(v) * cnt
-				dark := uint32(vc+dc-S) >> 31
+				dark := uint32(vc+max(dlc, min(dc, S>>darkShift))-S) >> 31
 				light := uint32(S-vc+dbc) >> 31
 				mI[i] = uint8(dark | light<<1)
 				S += add[i] - sub[i]
@@ -87,7 +90,7 @@ func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
 			x = hi
 		}
 		for ; x < w; x++ {
-			S = maskAt(row, mrow, col, x, r, ny, d, db, S)
+			S = maskAt(row, mrow, col, x, r, ny, d, dl, db, S)
 		}
 		// Pack the bytes (0, 1 dark, 2 bright) into the bitsets.
 		dk := s.ink[0][y*ww : (y+1)*ww]
@@ -125,12 +128,12 @@ func (s *scratch) inkRuns(lv *level, r, delta, hhi int, bright bool) {
 
 // maskAt sets mrow[x] for a window clipped by the level's side (see
 // inkRuns) and returns the window sum moved on to x+1.
-func maskAt(row, mrow []uint8, col []int32, x, r int, ny, d, db, S int32) int32 {
+func maskAt(row, mrow []uint8, col []int32, x, r int, ny, d, dl, db, S int32) int32 {
 	w := len(row)
 	cnt := int32(min(w, x+r+1)-max(0, x-r)) * ny
 	vc := int32(row[x]) * cnt
 	var m uint8
-	if vc+d*cnt < S {
+	if vc+max(dl*cnt, min(d*cnt, S>>darkShift)) < S {
 		m = 1
 	} else if vc-db*cnt > S {
 		m = 2

@@ -20,7 +20,11 @@ func plateFromRow(s *scratch, lv *level, r *textRow) (image.Rectangle, float64) 
 	yc := float64(R.Min.Y+R.Max.Y) / 2
 	t0, b0 := yc-hc/2, yc+hc/2
 	off := func(x int) int { return int(math.Round(r.slope * (float64(x) - xc))) }
-	minEdge := max(4, 0.15*r.con)
+	// Edges are weighed like the glyphs' contrast (see glyph.visible): a
+	// plate in shadow has edges as faint as its characters.
+	gain := max(1, r.vis/max(r.con, 1))
+	con := r.con * gain
+	minEdge := max(4, 0.15*con)
 
 	// Vertical profile: deskewed row means over the row's columns.
 	ya := max(0, int(t0-1.3*hc))
@@ -51,7 +55,7 @@ func plateFromRow(s *scratch, lv *level, r *textRow) (image.Rectangle, float64) 
 		if i < 2 || i+1 >= len(p) || p[i-2] < 0 || p[i+1] < 0 {
 			return 0
 		}
-		return math.Abs((p[i]+p[i+1])-(p[i-1]+p[i-2])) / 2
+		return gain * math.Abs((p[i]+p[i+1])-(p[i-1]+p[i-2])) / 2
 	}
 	// pick returns the boundary index nearest to from, stepping by dir
 	// until to, among those at least half as strong as the strongest.
@@ -85,12 +89,12 @@ func plateFromRow(s *scratch, lv *level, r *textRow) (image.Rectangle, float64) 
 	near := max(2, 0.06*hc) // the characters' own edges are nearer
 	if i, e := pick(prof, clampIdx(int(math.Floor(t0-near))-ya, len(prof)), clampIdx(int(t0-1.1*hc)-ya, len(prof)), -1); i >= 0 {
 		top = float64(i + ya)
-		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*r.con+4)
+		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*con+4)
 	}
 	bot := b0 + 0.45*hc
 	if i, e := pick(prof, clampIdx(int(math.Ceil(b0+near))-ya, len(prof)), clampIdx(int(b0+1.0*hc)-ya, len(prof)), 1); i >= 0 {
 		bot = float64(i + ya)
-		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*r.con+4)
+		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*con+4)
 	}
 	if ph := bot - top; ph < 1.25*hc || ph > 2.7*hc {
 		top, bot = t0-0.5*hc, b0+0.45*hc
@@ -122,11 +126,11 @@ func plateFromRow(s *scratch, lv *level, r *textRow) (image.Rectangle, float64) 
 	left, right := -1.0, -1.0
 	if i, e := pick(prof, clampIdx(R.Min.X-int(0.05*hc)-xa, len(prof)), clampIdx(int(float64(R.Min.X)-1.3*hc)-xa, len(prof)), -1); i >= 0 {
 		left = float64(i + xa)
-		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*r.con+4)
+		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*con+4)
 	}
 	if i, e := pick(prof, clampIdx(R.Max.X+int(0.05*hc)-xa, len(prof)), clampIdx(int(float64(R.Max.X)+1.3*hc)-xa, len(prof)), 1); i >= 0 {
 		right = float64(i + xa)
-		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*r.con+4)
+		ev += 0.25 * ramp(e, minEdge, 2*minEdge+0.1*con+4)
 	}
 	ml, mr := float64(R.Min.X)-left, right-float64(R.Max.X)
 	switch {

@@ -8,20 +8,28 @@ import (
 
 // Character pass parameters.
 const (
-	inkDelta = 6  // luma below (above) the local mean that makes ink
-	minCon   = 14 // least luma difference between a glyph and its box
+	inkDelta = 6 // luma below (above) the local mean that makes ink
+	// inkDeltaDark is the least luma below a dark local mean that makes
+	// dark ink, and 1>>darkShift the fraction of the mean that does
+	// between it and inkDelta (see inkRuns).
+	inkDeltaDark = 3
+	darkShift    = 4
+	minCon       = 14 // least luma difference between a glyph and its box
 )
 
 // charPass finds rows of character-like components hlo..hhi level pixels
 // tall in lv and adds a candidate for the plate around each; f is the
 // level's factor to frame pixels. Light print on a dark field is looked
 // for only when bright is set: it is rare, and on the finest level all
-// but never a plate's.
-func (d *Detector) charPass(s *scratch, lv *level, f int, bright bool, hlo, hhi int) {
+// but never a plate's. dlo is the least ink delta in dark parts of the
+// level (see inkRuns; inkDelta for none): a plate in shadow needs a lower
+// one, and the lower one joins the characters of some other plates to
+// what they touch, so the detector makes a pass with each.
+func (d *Detector) charPass(s *scratch, lv *level, f int, bright bool, hlo, hhi, dlo int) {
 	if lv.w < 2*hhi || lv.h < hhi {
 		return
 	}
-	s.inkRuns(lv, max(4, hhi*2/5), inkDelta, hhi, bright)
+	s.inkRuns(lv, max(4, hhi*2/5), inkDelta, dlo, hhi, bright)
 	s.glyphD = s.glyphs(lv, s.labelRuns(s.runs, s.rowStart, lv.h), 1, hlo, hhi, s.glyphD[:0])
 	s.glyphB = s.glyphB[:0]
 	if bright {
@@ -141,6 +149,7 @@ type textRow struct {
 	n       int             // glyphs
 	hc      float64         // median glyph height
 	con     float64         // median contrast
+	vis     float64         // median visible contrast (see glyph.visible)
 	dark    bool            // dark ink on a light background
 	slope   float64         // of the glyph centres, dy/dx
 	align   float64         // RMS residual of the centres from their line, / hc
@@ -291,6 +300,12 @@ func measureRow(gs []glyph, idx []int32, tmp []float64) textRow {
 	}
 	slices.Sort(tmp)
 	r.con = tmp[len(tmp)/2]
+	tmp = tmp[:0]
+	for _, k := range idx {
+		tmp = append(tmp, float64(gs[k].visible()))
+	}
+	slices.Sort(tmp)
+	r.vis = tmp[len(tmp)/2]
 	r.inkSD = math.Sqrt(ik2/n) / max(r.con, 1)
 	r.bgSD = math.Sqrt(bg2/n) / max(r.con, 1)
 	return r
@@ -382,7 +397,7 @@ func rowScore(r *textRow) float64 {
 	s *= 1 - 0.7*ramp(r.align, 0.04, 0.12)
 	s *= 1 - 0.5*ramp(r.topRes+r.botRes, 0.06, 0.2)
 	s *= 1 - ramp(math.Abs(r.slope), 0.12, 0.25)
-	s *= 0.4 + 0.6*ramp(r.con, 20, 70)
+	s *= 0.4 + 0.6*ramp(r.vis, 20, 70)
 	s *= 1 - 0.8*ramp(r.fill, 0.7, 0.85)
 	s *= 1 - 0.5*ramp(r.inkSD, 0.1, 0.35)
 	s *= 1 - 0.5*ramp(r.bgSD, 0.12, 0.45)
