@@ -145,8 +145,7 @@ func (d *Detector) Detect(img *image.Gray) []ocr.Region {
 		if i == 0 {
 			lo = max(6, min(charLo, o.MinWidth/(8*f)))
 		}
-		d.charPass(s, &s.levels[i], f, i > 0, lo, charHi, inkDelta)
-		d.charPass(s, &s.levels[i], f, false, lo, charHi, inkDeltaDark)
+		d.charPass(s, &s.levels[i], f, i > 0, lo, charHi)
 	}
 	if !o.NoBright {
 		// The level about WorkWidth wide where a MinWidth plate is still

@@ -14,13 +14,14 @@
 //  2. Ink (per level). A pixel is dark ink when it is darker than the mean of
 //     the window around it (about 0.8 of the tallest character) by a few
 //     grey levels, bright ink when it is brighter (not on the finest level,
-//     where light print on a dark field is all but never a plate's). A
-//     second pass takes as dark ink, where the window is dark, what is a
-//     sixteenth of its mean darker (at least 3 grey levels): a plate in
+//     where light print on a dark field is all but never a plate's). The
+//     same sweep makes shadow ink: dark ink where the pixel is a sixteenth
+//     of the window's mean darker (at least 3 grey levels). A plate in
 //     shadow or at dusk, its field at luma 50-60, has characters only a
 //     dozen levels darker, which the fixed delta breaks into pieces; the
 //     lower threshold joins some daylight plates' characters to what they
-//     touch, so both passes run and their candidates compete.
+//     touch, so steps 3 and 4 run on both inks and their candidates
+//     compete.
 //     Straight strokes too long for a character are taken out of the ink
 //     (vertical runs by an erosion and dilation of the ink bitsets,
 //     horizontal ones as runs are read): they are plate frames, bumper and

@@ -7,18 +7,19 @@ import (
 
 // inkRuns thresholds lv adaptively: a pixel is dark ink when it is more than
 // delta below the mean of the (2r+1)² window around it (clipped to the
-// level), or, with dlo below delta and where that mean is dark, more than
-// a sixteenth of it but at least dlo below (a plate in shadow has
-// characters only a dozen grey levels darker than its field, which the
-// fixed delta breaks into pieces), bright ink (when bright is set) when more than delta above. The
-// ink goes to two bitsets, s.ink[0] dark and s.ink[1] bright, one row of
-// s.ww words per level row. Straight strokes too long for a character at
-// most hhi pixels tall are taken out of the ink (vertical runs longer than
-// hhi+2, horizontal ones longer than 1.5 hhi): they are plate frames,
-// bumper and window edges, and characters that touch them would otherwise
-// be lost in one component with them. Runs of the remaining dark ink go to
-// s.runs/s.rowStart, of bright ink to s.runsB/s.rowStartB, each with its
-// luma sum.
+// level), bright ink (when bright is set) when more than delta above. The
+// same sweep makes shadow ink: dark ink by a threshold that follows the
+// window's brightness, a sixteenth of its mean but at least dlo (a plate in
+// shadow has characters only a dozen grey levels darker than its field,
+// which the fixed delta breaks into pieces), for shadowRuns. The ink goes
+// to three bitsets, s.ink[0] dark, s.ink[1] bright and s.ink[2] shadow, one
+// row of s.ww words per level row. Straight strokes too long for a
+// character at most hhi pixels tall are taken out of the ink (vertical runs
+// longer than hhi+2, horizontal ones longer than 1.5 hhi): they are plate
+// frames, bumper and window edges, and characters that touch them would
+// otherwise be lost in one component with them. Runs of the remaining dark
+// ink go to s.runs/s.rowStart, of bright ink to s.runsB/s.rowStartB, each
+// with its luma sum.
 func (s *scratch) inkRuns(lv *level, r, delta, dlo, hhi int, bright bool) {
 	w, h := lv.w, lv.h
 	ww := (w + 63) / 64
@@ -82,9 +83,10 @@ func (s *scratch) inkRuns(lv *level, r, delta, dlo, hhi int, bright bool) {
 			for i, v := range rowI {
 				// Branch-free: the sign bits of the two differences.
 				vc := int32(v) * cnt
-				dark := uint32(vc+max(dlc, min(dc, S>>darkShift))-S) >> 31
+				dark := uint32(vc+dc-S) >> 31
 				light := uint32(S-vc+dbc) >> 31
-				mI[i] = uint8(dark | light<<1)
+				shadow := uint32(vc+max(dlc, min(dc, S>>darkShift))-S) >> 31
+				mI[i] = uint8(dark | light<<1 | shadow<<2)
 				S += add[i] - sub[i]
 			}
 			x = hi
@@ -92,17 +94,20 @@ func (s *scratch) inkRuns(lv *level, r, delta, dlo, hhi int, bright bool) {
 		for ; x < w; x++ {
 			S = maskAt(row, mrow, col, x, r, ny, d, dl, db, S)
 		}
-		// Pack the bytes (0, 1 dark, 2 bright) into the bitsets.
+		// Pack the bytes (bit 0 dark, 1 bright, 2 shadow) into the
+		// bitsets.
 		dk := s.ink[0][y*ww : (y+1)*ww]
 		br := s.ink[1][y*ww : (y+1)*ww]
+		sh := s.ink[2][y*ww : (y+1)*ww]
 		for k := range dk {
-			var dw, bw uint64
+			var dw, bw, sw uint64
 			for j := 0; j < 8; j++ {
 				v := binary.LittleEndian.Uint64(mrow[k*64+j*8:])
 				dw |= ((v & 0x0101010101010101) * 0x0102040810204080 >> 56) << (8 * j)
 				bw |= (((v >> 1) & 0x0101010101010101) * 0x0102040810204080 >> 56) << (8 * j)
+				sw |= (((v >> 2) & 0x0101010101010101) * 0x0102040810204080 >> 56) << (8 * j)
 			}
-			dk[k], br[k] = dw, bw
+			dk[k], br[k], sh[k] = dw, bw, sw
 		}
 	}
 
@@ -126,6 +131,16 @@ func (s *scratch) inkRuns(lv *level, r, delta, dlo, hhi int, bright bool) {
 	s.runsB = s.bitRuns(lv, s.ink[1], s.runsB[:0], s.rowStartB, maxH)
 }
 
+// shadowRuns makes the shadow ink of the last inkRuns on lv (hhi as there)
+// the dark ink, with its runs in s.runs/s.rowStart, and leaves no bright
+// runs.
+func (s *scratch) shadowRuns(lv *level, hhi int) {
+	s.ink[0], s.ink[2] = s.ink[2], s.ink[0]
+	s.eraseVertical(0, lv.h, hhi+3)
+	s.runs = s.bitRuns(lv, s.ink[0], s.runs[:0], s.rowStart, hhi*3/2)
+	s.runsB = s.runsB[:0]
+}
+
 // maskAt sets mrow[x] for a window clipped by the level's side (see
 // inkRuns) and returns the window sum moved on to x+1.
 func maskAt(row, mrow []uint8, col []int32, x, r int, ny, d, dl, db, S int32) int32 {
@@ -133,10 +148,13 @@ func maskAt(row, mrow []uint8, col []int32, x, r int, ny, d, dl, db, S int32) in
 	cnt := int32(min(w, x+r+1)-max(0, x-r)) * ny
 	vc := int32(row[x]) * cnt
 	var m uint8
-	if vc+max(dl*cnt, min(d*cnt, S>>darkShift)) < S {
+	if vc+d*cnt < S {
 		m = 1
 	} else if vc-db*cnt > S {
 		m = 2
+	}
+	if vc+max(dl*cnt, min(d*cnt, S>>darkShift)) < S {
+		m |= 4
 	}
 	mrow[x] = m
 	if a := x + r + 1; a < w {

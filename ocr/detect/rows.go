@@ -21,15 +21,23 @@ const (
 // tall in lv and adds a candidate for the plate around each; f is the
 // level's factor to frame pixels. Light print on a dark field is looked
 // for only when bright is set: it is rare, and on the finest level all
-// but never a plate's. dlo is the least ink delta in dark parts of the
-// level (see inkRuns; inkDelta for none): a plate in shadow needs a lower
-// one, and the lower one joins the characters of some other plates to
-// what they touch, so the detector makes a pass with each.
-func (d *Detector) charPass(s *scratch, lv *level, f int, bright bool, hlo, hhi, dlo int) {
+// but never a plate's. The rows are sought twice: in the level's ink and
+// in its shadow ink (see inkRuns), whose lower threshold in dark parts
+// finds a plate in shadow but joins the characters of some other plates
+// to what they touch; the candidates of both compete.
+func (d *Detector) charPass(s *scratch, lv *level, f int, bright bool, hlo, hhi int) {
 	if lv.w < 2*hhi || lv.h < hhi {
 		return
 	}
-	s.inkRuns(lv, max(4, hhi*2/5), inkDelta, dlo, hhi, bright)
+	s.inkRuns(lv, max(4, hhi*2/5), inkDelta, inkDeltaDark, hhi, bright)
+	d.runRows(s, lv, f, bright, hlo, hhi)
+	s.shadowRuns(lv, hhi)
+	d.runRows(s, lv, f, false, hlo, hhi)
+}
+
+// runRows finds the rows of charPass in the runs of s (s.runs dark, and
+// s.runsB bright when bright is set).
+func (d *Detector) runRows(s *scratch, lv *level, f int, bright bool, hlo, hhi int) {
 	s.glyphD = s.glyphs(lv, s.labelRuns(s.runs, s.rowStart, lv.h), 1, hlo, hhi, s.glyphD[:0])
 	s.glyphB = s.glyphB[:0]
 	if bright {

@@ -20,7 +20,7 @@ type scratch struct {
 	lab       labeler
 
 	// Ink (see inkRuns).
-	ink    [2][]uint64 // dark and bright ink bitsets, ww words a row
+	ink    [3][]uint64 // dark, bright and shadow-dark ink bitsets, ww words a row (see inkRuns)
 	ww     int
 	colSum []int32
 	mrow   []uint8  // one row of ink: 0, 1 dark, 2 bright
