@@ -33,10 +33,13 @@
 //   - Both ("plate+eng"): the two readings are merged character by
 //     character when they have as many characters, the English model's
 //     confidences weighing more (see plateWeight); otherwise the more
-//     confident one is kept. Before that, each drops the symbols whose boxes
-//     are off the row of characters (too short, or above or below it), and
-//     the plate model the symbols that the other reads as a mark ("@", "+",
-//     "©": a logo between the characters).
+//     confident one is kept, and where it read a character outside the
+//     whitelist between characters both read (a 2 read as "e"), the
+//     other's character there, aligned by their boxes. Before that, each
+//     drops the symbols whose boxes are off the row of characters (too
+//     short, or above or below it), and the plate model the symbols that
+//     the other reads as a mark ("@", "+", "©": a logo between the
+//     characters).
 //
 // A reading of low confidence is read again at another scale, and the more
 // confident reading kept (see secondBelow).

@@ -148,27 +148,83 @@ func TestMergePositions(t *testing.T) {
 	p := func(opts ...alt) pos { return pos{opts: opts} }
 	a := []pos{p(alt{"Z", 60}, alt{"2", 50}), p(alt{"A", 90})}
 	b := []pos{p(alt{"2", 80}, alt{"Z", 10}), p(alt{"A", 70}, alt{"4", 20})}
-	got := mergePositions(a, b, 0.5)
+	got := mergePositions(a, b, 0.5, 0)
 	want := []pos{p(alt{"2", 65}, alt{"Z", 35}), p(alt{"A", 80}, alt{"4", 10})}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("same length: got %v, want %v", got, want)
 	}
 	// Weighted: a counts 0.25, b 0.75.
-	got = mergePositions(a, b, 0.25)
+	got = mergePositions(a, b, 0.25, 0)
 	want = []pos{p(alt{"2", 72.5}, alt{"Z", 22.5}), p(alt{"A", 75}, alt{"4", 15})}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("same length: got %v, want %v", got, want)
 	}
 	// Different lengths: the more confident reading, whole.
 	c := []pos{p(alt{"L", 30}), p(alt{"2", 40}), p(alt{"A", 50})}
-	if got := mergePositions(a, c, 0.5); fmt.Sprint(got) != fmt.Sprint(a) {
+	if got := mergePositions(a, c, 0.5, 0); fmt.Sprint(got) != fmt.Sprint(a) {
 		t.Errorf("different lengths: got %v, want %v", got, a)
 	}
-	if got := mergePositions(c, b, 0.5); fmt.Sprint(got) != fmt.Sprint(b) {
+	if got := mergePositions(c, b, 0.5, 0); fmt.Sprint(got) != fmt.Sprint(b) {
 		t.Errorf("different lengths: got %v, want %v", got, b)
 	}
-	if got := mergePositions(nil, b, 0.5); fmt.Sprint(got) != fmt.Sprint(b) {
+	if got := mergePositions(nil, b, 0.5, 0); fmt.Sprint(got) != fmt.Sprint(b) {
 		t.Errorf("one empty: got %v, want %v", got, b)
+	}
+}
+
+// TestMergeUnread: readings of different lengths, aligned by their boxes
+// (characters 40 pixels tall, one every 40).
+func TestMergeUnread(t *testing.T) {
+	ch := func(text string, conf float64, x int) pos { return pos{opts: []alt{{text, conf}}, x: x} }
+	hole := func(text string, x int) pos { return pos{x: x, unread: unread(text)} }
+	text := func(ps []pos) string {
+		var b strings.Builder
+		for _, p := range ps {
+			b.WriteString(p.opts[0].text)
+		}
+		return b.String()
+	}
+	// The plate model's "SK2NGK" and the English model's "SKe W6K", whose
+	// "e" (not in the whitelist) leaves it a character short.
+	plate := []pos{ch("S", 90, 20), ch("K", 90, 60), ch("2", 90, 100), ch("N", 90, 140), ch("G", 90, 180), ch("K", 90, 220)}
+	eng := []pos{ch("S", 95, 22), ch("K", 95, 61), hole("e", 98), ch("W", 95, 141), ch("6", 95, 178), ch("K", 95, 221)}
+	tests := []struct {
+		name  string
+		a, b  []pos
+		charH float64
+		want  string
+	}{
+		{"unread letter filled", plate, eng, 40, "SK2W6K"},
+		{"either order", eng, plate, 40, "SK2W6K"},
+		{"no row found: the more confident", plate, eng, 0, "SKW6K"},
+		{"a logo is not filled", plate, []pos{ch("S", 95, 22), ch("K", 95, 61), hole("@", 98), ch("W", 95, 141), ch("6", 95, 178), ch("K", 95, 221)}, 40, "SKW6K"},
+		{"not at an end", []pos{ch("0", 90, 20), ch("K", 90, 60), ch("C", 90, 100)}, []pos{hole("\\", 18), ch("K", 95, 62), ch("C", 95, 101), ch("S", 95, 140)}, 40, "KCS"},
+		{"too far to match", []pos{ch("A", 90, 20), ch("B", 90, 60), ch("C", 90, 300), ch("D", 90, 340)}, []pos{ch("A", 95, 20), hole("e", 200), ch("D", 95, 340)}, 40, "AD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := text(mergePositions(tt.a, tt.b, 0.35, tt.charH)); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnread(t *testing.T) {
+	for text, want := range map[string]bool{"e": true, "/": true, "|": true, "Ж": true, "@": false, "*": false, "ee": false, "": false} {
+		if got := unread(text); got != want {
+			t.Errorf("unread(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestAlign(t *testing.T) {
+	a := []pos{{x: 20}, {x: 60}, {x: 100}, {x: 140}}
+	b := []pos{{x: 22}, {x: 98}, {x: 141}}
+	got := align(a, b, 40)
+	want := [][2]int{{0, 0}, {1, -1}, {2, 1}, {3, 2}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
 

@@ -108,7 +108,8 @@ var tessVars = [][2]string{
 // prepared line as a whole (page segmentation mode 13, as it was trained); a
 // tessdata language reads it as a single text line (mode 7). With both,
 // their readings are merged character by character when they agree on the
-// number of characters, else the more confident one is kept. A reading of
+// number of characters, else the more confident one is kept, its misread
+// characters filled from the other (see mergePositions). A reading of
 // low confidence is read again at another scale (see secondBelow).
 func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if !r.open {
@@ -204,6 +205,10 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		plate, eng = offRow(plate, h, mid), offRow(eng, h, mid)
 		plate = underMarks(plate, eng, h)
 	}
+	rowH := 0.0
+	if r.prep.found {
+		rowH = float64(charH)
+	}
 	var ps []pos
 	var raws []string
 	var each [][]pos
@@ -213,18 +218,19 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		}
 		pg := pageOf(syms)
 		raws = append(raws, strings.Join(pg.words, " "))
-		p := pg.positions(r.allowed, r.cfg.MinAltConfidence)
-		each = append(each, p)
+		p := pg.slots(r.allowed, r.cfg.MinAltConfidence)
+		each = append(each, kept(p))
 		switch {
 		case ps == nil:
 			ps = p
 		default:
-			ps = mergePositions(ps, p, plateWeight)
+			ps = mergePositions(ps, p, plateWeight, rowH)
 		}
 	}
 	if len(each) < 2 {
 		each = nil
 	}
+	ps = kept(ps)
 	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...), nil
 }
 
