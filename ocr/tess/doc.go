@@ -14,10 +14,10 @@
 //
 // Read prepares the crop for Tesseract (contrast stretch, dark characters on
 // a light background, cut to the plate's light body, keep only the main row
-// of characters, including those that touch a frame, a graphic or a bar
-// that is dropped, scale them to Config.CharHeight, optional Otsu
-// binarisation, a white margin) and recognises it with the models of
-// Config.Language. For Tesseract's English model the characters are also
+// of characters, followed along a tilted plate and including those that
+// touch a frame, a graphic or a bar that is dropped, scale them to
+// Config.CharHeight, optional Otsu binarisation, a white margin) and
+// recognises it with the models of Config.Language. For Tesseract's English model the characters are also
 // widened to the aspect of book fonts: plate fonts are condensed, and read
 // as they are the model takes a plate's M for an H and its 4 for an L (see
 // autoWide). The models:

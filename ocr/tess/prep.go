@@ -354,8 +354,9 @@ func growU8(s []uint8, n int) []uint8 {
 // row labels the pixels of p.src at or below t and finds the main row of
 // characters: the group of character-like components of similar height on
 // one line with the largest summed height (so a row of tall characters beats
-// a longer row of small print). It returns the row's component indices and
-// its score (the summed height), 0 when there is no row of at least two.
+// a longer row of small print), extended along a tilted row. It returns the
+// row's component indices and its score (the summed height), 0 when there
+// is no row of at least two.
 func (p *prep) row(cw, ch, t int) ([]int, int) {
 	comps := p.label(cw, ch, t)
 	cand := p.cand[:0]
@@ -387,6 +388,28 @@ func (p *prep) row(cw, ch, t int) ([]int, int) {
 	for _, j := range cand {
 		if sameRow(ref, comps[j]) {
 			keep = append(keep, j)
+		}
+	}
+	// On a tilted plate the characters far from ref sit too high or too
+	// low for it: chain them, each joining when it is of ref's height and
+	// on the row of a kept character no more than a character height
+	// away from it.
+	for grown := true; grown; {
+		grown = false
+		for _, j := range cand {
+			c := comps[j]
+			if contains(keep, j) || !similarH(ref, c) {
+				continue
+			}
+			for _, k := range keep {
+				n := comps[k]
+				if gapX(n, c) <= ref.h() && sameRow(n, c) {
+					keep = append(keep, j)
+					bestSum += c.h()
+					grown = true
+					break
+				}
+			}
 		}
 	}
 	p.keep = keep
@@ -634,12 +657,22 @@ func contains(s []int, v int) bool {
 // sameRow reports whether b is a character of a's row: similar height, and
 // vertical centres close.
 func sameRow(a, b blob) bool {
-	ha, hb := a.h(), b.h()
 	d := a.cy() - b.cy()
 	if d < 0 {
 		d = -d
 	}
-	return hb*100 >= ha*78 && hb*100 <= ha*128 && d*10 <= ha*3
+	return similarH(a, b) && d*10 <= a.h()*3
+}
+
+// similarH reports whether b is about as tall as a (see sameRow).
+func similarH(a, b blob) bool {
+	ha, hb := a.h(), b.h()
+	return hb*100 >= ha*78 && hb*100 <= ha*128
+}
+
+// gapX is the horizontal distance between a and b, 0 when they overlap.
+func gapX(a, b blob) int {
+	return max(0, a.x0-b.x1-1, b.x0-a.x1-1)
 }
 
 func median(v []int) int {

@@ -536,3 +536,43 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 }
+
+// TestRowTilted: a row of seven characters tilted by 4 pixels per
+// character of 30 (about 14 degrees) is kept whole, though its ends lie
+// further from its middle character's line than sameRow allows.
+func TestRowTilted(t *testing.T) {
+	const cw, ch = 160, 70
+	var p prep
+	p.src = make([]uint8, cw*ch)
+	for i := range p.src {
+		p.src[i] = 255
+	}
+	for k := range 7 {
+		x0, y0 := 10+k*20, 8+k*4
+		for y := y0; y < y0+30; y++ {
+			for x := x0; x < x0+10; x++ {
+				p.src[y*cw+x] = 0
+			}
+		}
+	}
+	if got := sameRow(blob{x0: 70, y0: 20, x1: 79, y1: 49}, blob{x0: 10, y0: 8, x1: 19, y1: 37}); got {
+		t.Fatalf("sameRow of the middle and first characters: got true, want false (the test needs a tilt sameRow does not take)")
+	}
+	keep, score := p.row(cw, ch, 128)
+	if len(keep) != 7 || score != 7*30 {
+		t.Errorf("got %d characters kept (score %d), want 7 (score %d)", len(keep), score, 7*30)
+	}
+}
+
+// TestSameShape: a lower-case letter shaped like its capital is read as
+// that capital; another is dropped.
+func TestSameShape(t *testing.T) {
+	pg := pageOf([]sym{{text: "w", conf: 90}, {text: "x", conf: 90}, {text: "y", conf: 90}, {text: "e", conf: 90}})
+	var got string
+	for _, p := range pg.positions(allowedSet(DefaultWhitelist), 5) {
+		got += p.opts[0].text
+	}
+	if got != "WXY" {
+		t.Errorf("got %s, want WXY", got)
+	}
+}

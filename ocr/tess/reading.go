@@ -68,8 +68,10 @@ const minKeep = 20
 // as confident.
 const substRatio = 0.85
 
-// sameShape are the lower-case letters that look like their capitals.
-const sameShape = "cosuvwxz"
+// sameShape are the lower-case letters that look like their capitals (y
+// as well: its tail is the capital's stem; a plate's Y read as "y" was
+// otherwise lost).
+const sameShape = "cosuvwxyz"
 
 // allowedSet is the set of bytes of whitelist that are upper-case letters or
 // digits.
