@@ -17,10 +17,10 @@
 // of characters, followed along a tilted plate and including those that
 // touch a frame, a graphic or a bar that is dropped, scale them to
 // Config.CharHeight, optional Otsu binarisation, a white margin) and
-// recognises it with the models of Config.Language. For Tesseract's English model the characters are also
-// widened to the aspect of book fonts: plate fonts are condensed, and read
-// as they are the model takes a plate's M for an H and its 4 for an L (see
-// autoWide). The models:
+// recognises it with the models of Config.Language. For Tesseract's
+// English model the characters are also widened to the aspect of book
+// fonts: plate fonts are condensed, and read as they are the model takes a
+// plate's M for an H and its 4 for an L (see autoWide). The models:
 //
 //   - PlateModel ("plate", the default): alprd's own LSTM model, built into
 //     the package (model/plate.traineddata, a few hundred kB). It was
