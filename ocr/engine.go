@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"image"
+	"slices"
 	"time"
 )
 
@@ -34,6 +35,15 @@ type Engine struct {
 	MaxChars      int     // readings with more characters are dropped; 0 = 8
 	MinConfidence float64 // readings below are dropped
 
+	// Reread, when not 0, has each region read a second time, cut with its
+	// box grown on every side by this fraction of its size (negative:
+	// shrunk), and the two readings vote (see Vote). Tesseract's LSTM
+	// reads the same plate differently when it is cut differently, and
+	// its mistakes then differ more than its right readings do; the
+	// second look costs a second read. DefaultReread is what the unit and
+	// alpreval use.
+	Reread float64
+
 	// RegionsRead counts the regions handed to the Reader, dropped or not.
 	RegionsRead uint64
 }
@@ -51,14 +61,9 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 	var plates []Plate
 	for _, reg := range regions {
 		t := time.Now()
-		crop := Crop(img, reg.Box)
-		rd, err := e.Reader.Read(crop)
-		e.RegionsRead++
+		rd, crop, err := e.Read(img, reg.Box)
 		if err != nil {
 			return plates, err
-		}
-		if e.Corrector != nil {
-			rd = e.Corrector.Correct(rd)
 		}
 		if n := len(rd.Text); n < minChars || n > maxChars || rd.Confidence < e.MinConfidence {
 			continue
@@ -66,6 +71,108 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 		plates = append(plates, Plate{Region: reg, Reading: rd, Crop: crop, Elapsed: detectTime + time.Since(t)})
 	}
 	return plates, nil
+}
+
+// DefaultReread is the Reread of the unit and alpreval: a crop a little
+// tighter than the detector's box. Measured with alpreval, one worker,
+// top-1 (top-10) without, with -0.03 and with -0.06: endtoend-us 45.3 %
+// (67.0), 52.8 (68.9), 50.9 (70.8); crops-us 74.2 (84.5), 74.5 (86.6), 72.9
+// (85.3); endtoend-eu 60.5 (74.4), 62.8 (76.7), 65.1 (76.7); endtoend-br
+// 76.2 (82.5), 74.6 (81.0), 74.6 (82.5). The smaller shrink costs the
+// close-up crops nothing (they have no margin to lose). Reading time
+// doubles.
+const DefaultReread = -0.03
+
+// grow returns r grown on every side by f of its width and height
+// (shrunk for negative f).
+func grow(r image.Rectangle, f float64) image.Rectangle {
+	dx, dy := int(f*float64(r.Dx())), int(f*float64(r.Dy()))
+	return image.Rect(r.Min.X-dx, r.Min.Y-dy, r.Max.X+dx, r.Max.Y+dy)
+}
+
+// Vote combines readings of one plate (of several crops, say) into one:
+// each candidate scores its confidence (0..1) divided by its rank (1 for
+// the first, 1/2 for the second, ...), summed over the readings, and the
+// candidates are ranked by score; the first reading wins ties. A text that
+// two readings rank high beats one that only a single reading puts first.
+// Confidences are kept (the highest any reading gave), and the Raws are
+// joined with " // ". At most voteKeep candidates are kept, or as many as
+// the longest list when that is more; a reading with a Text and no
+// Candidates counts as one candidate.
+func Vote(rs ...Reading) Reading {
+	type tally struct {
+		text        string
+		score, conf float64
+		first       int // reading and rank where it first appeared, for ties
+	}
+	var ts []tally
+	var out Reading
+	maxN := 0
+	for i, r := range rs {
+		if i == 0 {
+			out.Raw = r.Raw
+		} else {
+			out.Raw += " // " + r.Raw
+		}
+		cands := r.Candidates
+		if len(cands) == 0 && r.Text != "" {
+			cands = []Candidate{{Text: r.Text, Confidence: r.Confidence}}
+		}
+		maxN = max(maxN, len(cands))
+		for k, c := range cands {
+			j := slices.IndexFunc(ts, func(t tally) bool { return t.text == c.Text })
+			if j < 0 {
+				ts = append(ts, tally{text: c.Text, first: i*1000 + k})
+				j = len(ts) - 1
+			}
+			ts[j].score += c.Confidence / 100 / float64(k+1)
+			ts[j].conf = max(ts[j].conf, c.Confidence)
+		}
+	}
+	slices.SortStableFunc(ts, func(a, b tally) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.first - b.first
+	})
+	for _, t := range ts[:min(len(ts), max(maxN, voteKeep))] {
+		out.Candidates = append(out.Candidates, Candidate{Text: t.text, Confidence: t.conf})
+	}
+	if len(out.Candidates) > 0 {
+		out.Text, out.Confidence = out.Candidates[0].Text, out.Candidates[0].Confidence
+	}
+	return out
+}
+
+// voteKeep is the least number of candidates Vote keeps (when there are as
+// many): the default of tess.Config.MaxCandidates.
+const voteKeep = 10
+
+// Read reads the plate in box of img (once, or twice with Reread, voted)
+// and corrects the reading; it also returns the crop of box, a copy the
+// caller may keep. Recognize reads each region with it; it is also for
+// plates already cut out. It returns an error only when the Reader fails.
+func (e *Engine) Read(img *image.Gray, box image.Rectangle) (Reading, *image.Gray, error) {
+	crop := Crop(img, box)
+	rd, err := e.Reader.Read(crop)
+	e.RegionsRead++
+	if err != nil {
+		return rd, crop, err
+	}
+	if e.Reread != 0 {
+		again, err := e.Reader.Read(Crop(img, grow(box, e.Reread)))
+		if err != nil {
+			return rd, crop, err
+		}
+		rd = Vote(rd, again)
+	}
+	if e.Corrector != nil {
+		rd = e.Corrector.Correct(rd)
+	}
+	return rd, crop, nil
 }
 
 func cmpOr(v, def int) int {

@@ -132,3 +132,92 @@ func BenchmarkEngine(b *testing.B) {
 		})
 	}
 }
+
+func TestVote(t *testing.T) {
+	c := func(text string, conf float64) ocr.Candidate { return ocr.Candidate{Text: text, Confidence: conf} }
+	rd := func(raw string, cs ...ocr.Candidate) ocr.Reading {
+		r := ocr.Reading{Raw: raw, Candidates: cs}
+		if len(cs) > 0 {
+			r.Text, r.Confidence = cs[0].Text, cs[0].Confidence
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		in   []ocr.Reading
+		want []string
+		conf float64
+	}{
+		{"agreement", []ocr.Reading{rd("a", c("7ABC123", 90), c("7A8C123", 60)), rd("b", c("7ABC123", 80))}, []string{"7ABC123", "7A8C123"}, 90},
+		// Each first choice scores 1 (x conf); a text both readings
+		// hold, second in one, beats the other's lone first choice.
+		{"second in both beats first in one", []ocr.Reading{
+			rd("a", c("SK2NGK", 100), c("SK2W6K", 100)),
+			rd("b", c("SKW6K", 100), c("SK2W6K", 100), c("SK2NGK", 40)),
+		}, []string{"SK2NGK", "SK2W6K", "SKW6K"}, 100},
+		{"tie goes to the first reading", []ocr.Reading{rd("a", c("ABC123", 100)), rd("b", c("ABC128", 100))}, []string{"ABC123", "ABC128"}, 100},
+		{"confidence weighs", []ocr.Reading{rd("a", c("ABC123", 40)), rd("b", c("ABC128", 90))}, []string{"ABC128", "ABC123"}, 90},
+		{"text without candidates", []ocr.Reading{{Text: "XY12", Confidence: 70}, rd("b")}, []string{"XY12"}, 70},
+		{"nothing", []ocr.Reading{rd("a"), rd("b")}, nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ocr.Vote(tc.in...)
+			var texts []string
+			for _, c := range got.Candidates {
+				texts = append(texts, c.Text)
+			}
+			if fmt.Sprint(texts) != fmt.Sprint(tc.want) {
+				t.Errorf("candidates %v, want %v", texts, tc.want)
+			}
+			wantText := ""
+			if len(tc.want) > 0 {
+				wantText = tc.want[0]
+			}
+			if got.Text != wantText || got.Confidence != tc.conf {
+				t.Errorf("text %q conf %v, want %q %v", got.Text, got.Confidence, wantText, tc.conf)
+			}
+			if got.Raw != "a // b" && tc.in[0].Raw == "a" {
+				t.Errorf("raw %q, want both raws joined", got.Raw)
+			}
+		})
+	}
+}
+
+// TestEngineReread: with Reread set, each region is read twice, the second
+// time cut from its box grown (or shrunk) by that fraction, and the two
+// readings vote.
+func TestEngineReread(t *testing.T) {
+	box := image.Rect(100, 50, 200, 100)
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	r := &sizeReader{texts: []string{"ABC123", "ABC128"}}
+	e := ocr.Engine{Detector: fixedDetector{{Box: box, Score: 1}}, Reader: r, Reread: -0.1}
+	plates, err := e.Recognize(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []image.Point{{100, 50}, {80, 40}}; fmt.Sprint(r.sizes) != fmt.Sprint(want) {
+		t.Errorf("crops read %v, want %v", r.sizes, want)
+	}
+	if len(plates) != 1 || plates[0].Reading.Text != "ABC123" || len(plates[0].Reading.Candidates) != 2 {
+		t.Fatalf("plates %+v, want one voted reading ABC123 with both texts", plates)
+	}
+	if plates[0].Crop.Rect.Size() != box.Size() {
+		t.Errorf("plate crop %v, want the region's box %v", plates[0].Crop.Rect.Size(), box.Size())
+	}
+	if e.RegionsRead != 1 {
+		t.Errorf("RegionsRead %d, want 1", e.RegionsRead)
+	}
+}
+
+// sizeReader reads texts in turn and records the size of each crop.
+type sizeReader struct {
+	texts []string
+	sizes []image.Point
+}
+
+func (r *sizeReader) Read(crop *image.Gray) (ocr.Reading, error) {
+	t := r.texts[len(r.sizes)%len(r.texts)]
+	r.sizes = append(r.sizes, crop.Rect.Size())
+	return ocr.Reading{Text: t, Confidence: 90, Candidates: []ocr.Candidate{{Text: t, Confidence: 90}}}, nil
+}
+func (r *sizeReader) Close() error { return nil }

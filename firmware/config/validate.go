@@ -93,6 +93,7 @@ func (c Config) Validate() error {
 	intIn("track.min_frames", c.Track.MinFrames, 1, 100)
 	floatIn("ocr.min_confidence", c.OCR.MinConfidence, 0, 100)
 	intIn("ocr.max_plates", c.OCR.MaxPlates, 1, 16)
+	floatIn("ocr.reread", c.OCR.Reread, -0.2, 0.2)
 	intIn("ocr.min_chars", c.OCR.MinChars, 1, 12)
 	intIn("ocr.max_chars", c.OCR.MaxChars, max(c.OCR.MinChars, 1), 16)
 	intIn("ocr.min_plate_width", c.OCR.MinPlateWidth, 20, 2000)

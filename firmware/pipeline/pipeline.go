@@ -67,6 +67,7 @@ type Config struct {
 	Workers       int     // default 1
 	Queue         int     // frames between capture and workers; default 4
 	MaxPlates     int     // regions read per frame; 0: ocr.Engine's default (3)
+	Reread        float64 // see ocr.Engine.Reread; 0: one read per region
 	MinConfidence float64 // reads below are dropped
 	MinChars      int     // readings shorter are not plates; 0: ocr.Engine's default (2)
 	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (8)
@@ -181,6 +182,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		e := &ocr.Engine{
 			Detector: p.cfg.Detector, Reader: r, Corrector: p.cfg.Corrector,
 			MaxPlates: p.cfg.MaxPlates, MinChars: p.cfg.MinChars, MaxChars: p.cfg.MaxChars,
+			Reread: p.cfg.Reread,
 		}
 		workers.Go(func() { p.work(queue, results, e) })
 	}

@@ -146,6 +146,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		Workers:       cfg.OCR.Workers,
 		Queue:         cfg.Camera.Queue,
 		MaxPlates:     cfg.OCR.MaxPlates,
+		Reread:        cfg.OCR.Reread,
 		MinConfidence: cfg.OCR.MinConfidence,
 		MinChars:      cfg.OCR.MinChars,
 		MaxChars:      cfg.OCR.MaxChars,

@@ -10,7 +10,8 @@
 // groundtruth.csv means crops) unless -layout says. Frames go through
 // ocr.Engine (the detector of package ocr/detect, the Tesseract reader of
 // package ocr/tess) exactly as the unit runs them, with the unit's default
-// limits; crops skip detection.
+// limits; crops skip detection and are read like a region (twice with
+// -reread, voted).
 //
 // Flags:
 //
@@ -25,8 +26,9 @@
 //	-html DIR        write DIR/index.html showing each image not read right:
 //	                 crop, label, reading, candidates, frame with boxes
 //	-v               print each image's result
-//	-min-confidence, -max-plates, -min-chars, -max-chars, -min-plate-width,
-//	-lang, -tessdata: engine settings (defaults: the unit's configuration)
+//	-min-confidence, -max-plates, -reread, -min-chars, -max-chars,
+//	-min-plate-width, -lang, -tessdata: engine settings (defaults: the
+//	unit's configuration)
 //
 // Output: progress on stderr (a bar on a terminal, else a line per tenth),
 // a table of the figures on stdout, and as the last line of stdout the same
@@ -77,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print each image's result")
 	minConf := fs.Float64("min-confidence", def.MinConfidence, "readings below this confidence (0..100) are dropped")
 	maxPlates := fs.Int("max-plates", def.MaxPlates, "regions read per frame")
+	reread := fs.Float64("reread", def.Reread, "read each region again with its box grown by this fraction (negative: shrunk) and vote; 0 = once")
 	minChars := fs.Int("min-chars", def.MinChars, "readings with fewer characters are dropped")
 	maxChars := fs.Int("max-chars", def.MaxChars, "readings with more characters are dropped")
 	minWidth := fs.Int("min-plate-width", def.MinPlateWidth, "narrowest plate the detector looks for, in pixels")
@@ -104,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("-max-plates %d: want at least 1", *maxPlates)
 	case *minChars < 1 || *maxChars < *minChars:
 		return usage("-min-chars %d, -max-chars %d: want 1 <= min <= max", *minChars, *maxChars)
+	case *reread < -0.2 || *reread > 0.2:
+		return usage("-reread %g: want -0.2 to 0.2", *reread)
 	case *minConf < 0 || *minConf > 100:
 		return usage("-min-confidence %g: want 0 to 100", *minConf)
 	}
@@ -144,6 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		},
 		NewCorrector:  newCorrector(corrector),
 		MaxPlates:     *maxPlates,
+		Reread:        *reread,
 		MinChars:      *minChars,
 		MaxChars:      *maxChars,
 		MinConfidence: *minConf,

@@ -134,7 +134,7 @@ var summaryKeys = []string{
 	"top1", "top1_o0", "top10", "top1_n", "top1_o0_n", "top10_n",
 	"median_ms", "p90_ms", "total_s", "decode_median_ms", "decode_total_s", "wall_s",
 	"peak_mb", "heap_mb",
-	"workers", "max_plates", "min_chars", "max_chars", "min_confidence",
+	"workers", "max_plates", "reread", "min_chars", "max_chars", "min_confidence",
 }
 
 // TestEvaluateSynthetic runs the whole command, real Tesseract included,

@@ -27,6 +27,7 @@ type Config struct {
 	NewCorrector func() (ocr.Corrector, error)
 
 	MaxPlates     int     // regions read per frame; 0 = 3 (the Engine's default)
+	Reread        float64 // see ocr.Engine.Reread; 0 = one read per region
 	MinChars      int     // 0 = 2
 	MaxChars      int     // 0 = 8
 	MinConfidence float64 // readings below are dropped
@@ -173,6 +174,7 @@ func work(ctx context.Context, layout string, cfg Config, items []Item, results 
 	eng := &ocr.Engine{
 		Detector: rec, Reader: reader, Corrector: corr,
 		MaxPlates: cfg.MaxPlates, MinChars: cfg.MinChars, MaxChars: cfg.MaxChars, MinConfidence: cfg.MinConfidence,
+		Reread: cfg.Reread,
 	}
 	for i := range jobs {
 		r := &results[i]
@@ -203,12 +205,9 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 	if layout == LayoutCrops {
 		r.Box = gray.Rect
 		t = time.Now()
-		rd, err := eng.Reader.Read(gray)
+		rd, _, err := eng.Read(gray, gray.Rect)
 		if err != nil {
 			return fmt.Errorf("eval: %s: %w", r.Item.Name, err)
-		}
-		if eng.Corrector != nil {
-			rd = eng.Corrector.Correct(rd)
 		}
 		r.Recognize = time.Since(t)
 		if n := len(rd.Text); n >= cfg.MinChars && n <= cfg.MaxChars && rd.Confidence >= cfg.MinConfidence {

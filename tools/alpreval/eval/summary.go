@@ -48,6 +48,7 @@ type Summary struct {
 
 	Workers       int     `json:"workers"`
 	MaxPlates     int     `json:"max_plates"`
+	Reread        float64 `json:"reread"`
 	MinChars      int     `json:"min_chars"`
 	MaxChars      int     `json:"max_chars"`
 	MinConfidence float64 `json:"min_confidence"`
@@ -58,7 +59,7 @@ func Summarize(ds *Dataset, cfg Config, results []Result, wall time.Duration) Su
 	cfg = cfg.withDefaults()
 	s := Summary{
 		Set: ds.Name, Layout: ds.Layout, Images: len(results), Region: cfg.Region, Corrector: cfg.Corrector,
-		Workers: cfg.Workers, MaxPlates: cfg.MaxPlates, MinChars: cfg.MinChars, MaxChars: cfg.MaxChars,
+		Workers: cfg.Workers, MaxPlates: cfg.MaxPlates, Reread: cfg.Reread, MinChars: cfg.MinChars, MaxChars: cfg.MaxChars,
 		MinConfidence: cfg.MinConfidence, WallS: round(wall.Seconds(), 3),
 	}
 	var det, det50 int
@@ -166,8 +167,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	}
 	row := func(k, format string, a ...any) { fmt.Fprintf(bw, "%-16s %s\n", k, fmt.Sprintf(format, a...)) }
 	row("set", "%s (%s, %d images)", s.Set, s.Layout, s.Images)
-	row("engine", "region %s, corrector %s; max %d plates/frame, %d..%d chars, min confidence %g; %d worker(s)",
-		s.Region, s.Corrector, s.MaxPlates, s.MinChars, s.MaxChars, s.MinConfidence, s.Workers)
+	row("engine", "region %s, corrector %s; max %d plates/frame, reread %g, %d..%d chars, min confidence %g; %d worker(s)",
+		s.Region, s.Corrector, s.MaxPlates, s.Reread, s.MinChars, s.MaxChars, s.MinConfidence, s.Workers)
 	if s.DetectRecall != nil {
 		var det, det50 int
 		for _, r := range rep.Results {
