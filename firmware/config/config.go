@@ -78,7 +78,7 @@ type OCR struct {
 	Tessdata      string  `json:"tessdata"`       // tessdata folder; empty = Tesseract's default
 	MinConfidence float64 `json:"min_confidence"` // reads below this (0..100) are not sent
 	MaxPlates     int     `json:"max_plates"`     // regions read per frame at most
-	Reread        float64 `json:"reread"`         // a second crop per region, its box grown by this fraction (negative: shrunk), voted with the first; 0 = one read (see ocr.Engine.Reread)
+	Reread        float64 `json:"reread"`         // the best region is read again, its box grown by this fraction (negative: shrunk), and the readings vote; 0 = once (see ocr.Engine.Reread)
 	MinChars      int     `json:"min_chars"`      // readings with fewer characters are not plates
 	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (US: 8)
 	MinPlateWidth int     `json:"min_plate_width"`
