@@ -41,9 +41,11 @@ type Engine struct {
 	// of its size (negative: shrunk), and the two readings vote (see
 	// Vote). Tesseract's LSTM reads the same plate differently when it is
 	// cut differently, and its mistakes then differ more than its right
-	// readings do. The other regions are read once: rereading them too
-	// read one plate more of the 106 real US photos for 40 % more time.
-	// DefaultReread is what the unit and alpreval use.
+	// readings do. When the two readings disagree, a third crop, its box
+	// grown by twice Reread, joins the vote. The other regions are read
+	// once: rereading them too read one plate more of the 106 real US
+	// photos for 40 % more time. DefaultReread is what the unit and
+	// alpreval use.
 	Reread float64
 
 	// RegionsRead counts the regions handed to the Reader, dropped or not.
@@ -82,7 +84,10 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 // crops-us 74.2 (84.5), 74.5 (86.6), 72.9 (85.3); endtoend-eu 60.5 (74.4),
 // 62.8 (76.7), 65.1 (76.7); endtoend-br 76.2 (82.5), 74.6 (81.0), 74.6
 // (82.5). The smaller shrink costs the close-up crops nothing (they have
-// no margin to lose).
+// no margin to lose). The third look when the two disagree (of the best
+// region only) then took endtoend-us top-1 from 51.9 to 53.8 % (top-10
+// 67.9 to 71.7) and BR from 74.6 to 76.2 %, cost crops-us one plate of
+// 380, and 5 ms of median time.
 const DefaultReread = -0.03
 
 // grow returns r grown on every side by f of its width and height
@@ -175,7 +180,17 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 		if err != nil {
 			return rd, crop, err
 		}
-		rd = Vote(rd, rd2)
+		if rd2.Text == rd.Text {
+			rd = Vote(rd, rd2)
+		} else {
+			// They disagree: a third look, cut as much again, breaks
+			// the tie.
+			rd3, err := e.Reader.Read(Crop(img, grow(box, 2*e.Reread)))
+			if err != nil {
+				return rd, crop, err
+			}
+			rd = Vote(rd, rd2, rd3)
+		}
 	}
 	if e.Corrector != nil {
 		rd = e.Corrector.Correct(rd)

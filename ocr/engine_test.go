@@ -185,11 +185,11 @@ func TestVote(t *testing.T) {
 
 // TestEngineReread: with Reread set, the best region is read twice, the
 // second time cut from its box grown (or shrunk) by that fraction, and the
-// two readings vote; the other regions are read once.
+// two readings vote (they agree here); the other regions are read once.
 func TestEngineReread(t *testing.T) {
 	box, box2 := image.Rect(100, 50, 200, 100), image.Rect(300, 20, 360, 50)
 	img := image.NewGray(image.Rect(0, 0, 400, 200))
-	r := &sizeReader{texts: []string{"ABC123", "ABC128", "XYZ789"}}
+	r := &sizeReader{texts: []string{"ABC123", "ABC123", "XYZ789"}}
 	e := ocr.Engine{Detector: fixedDetector{{Box: box, Score: 1}, {Box: box2, Score: 0.5}}, Reader: r, Reread: -0.1}
 	plates, err := e.Recognize(img)
 	if err != nil {
@@ -198,9 +198,9 @@ func TestEngineReread(t *testing.T) {
 	if want := []image.Point{{100, 50}, {80, 40}, {60, 30}}; fmt.Sprint(r.sizes) != fmt.Sprint(want) {
 		t.Errorf("crops read %v, want %v", r.sizes, want)
 	}
-	if len(plates) != 2 || plates[0].Reading.Text != "ABC123" || len(plates[0].Reading.Candidates) != 2 ||
-		plates[1].Reading.Text != "XYZ789" || len(plates[1].Reading.Candidates) != 1 {
-		t.Fatalf("plates %+v, want ABC123 voted with ABC128, then XYZ789 read once", plates)
+	if len(plates) != 2 || plates[0].Reading.Text != "ABC123" || plates[0].Reading.Raw != " // " ||
+		plates[1].Reading.Text != "XYZ789" || plates[1].Reading.Raw != "" {
+		t.Fatalf("plates %+v, want ABC123 read twice, then XYZ789 read once", plates)
 	}
 	if plates[0].Crop.Rect.Size() != box.Size() {
 		t.Errorf("plate crop %v, want the region's box %v", plates[0].Crop.Rect.Size(), box.Size())
@@ -208,13 +208,34 @@ func TestEngineReread(t *testing.T) {
 	if e.RegionsRead != 2 {
 		t.Errorf("RegionsRead %d, want 2", e.RegionsRead)
 	}
-	// Read, for a plate already cut out, always reads twice.
-	r.sizes = nil
-	if _, _, err := e.Read(img, box2); err != nil {
+	// Read, for a plate already cut out, reads as the best region: two
+	// readings that agree are enough.
+	r.sizes, r.texts = nil, []string{"XYZ789"}
+	rd, _, err := e.Read(img, box2)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []image.Point{{60, 30}, {48, 24}}; fmt.Sprint(r.sizes) != fmt.Sprint(want) {
-		t.Errorf("Read: crops read %v, want %v", r.sizes, want)
+	if want := []image.Point{{60, 30}, {48, 24}}; fmt.Sprint(r.sizes) != fmt.Sprint(want) || rd.Text != "XYZ789" {
+		t.Errorf("Read: crops read %v, text %q; want %v, XYZ789", r.sizes, rd.Text, want)
+	}
+}
+
+// TestEngineRereadTieBreak: when the two readings of the best region
+// disagree, a third crop, shrunk twice as much, breaks the tie.
+func TestEngineRereadTieBreak(t *testing.T) {
+	box := image.Rect(100, 50, 200, 100)
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	r := &sizeReader{texts: []string{"ABC123", "ABC128", "ABC128"}}
+	e := ocr.Engine{Detector: fixedDetector{{Box: box, Score: 1}}, Reader: r, Reread: -0.1}
+	plates, err := e.Recognize(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []image.Point{{100, 50}, {80, 40}, {60, 30}}; fmt.Sprint(r.sizes) != fmt.Sprint(want) {
+		t.Errorf("crops read %v, want %v", r.sizes, want)
+	}
+	if len(plates) != 1 || plates[0].Reading.Text != "ABC128" {
+		t.Fatalf("plates %+v, want ABC128 (two readings of three)", plates)
 	}
 }
 
