@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"cmp"
 	"image"
 	"slices"
 	"time"
@@ -110,7 +111,6 @@ func Vote(rs ...Reading) Reading {
 	type tally struct {
 		text        string
 		score, conf float64
-		first       int // reading and rank where it first appeared, for ties
 	}
 	var ts []tally
 	var out Reading
@@ -129,22 +129,16 @@ func Vote(rs ...Reading) Reading {
 		for k, c := range cands {
 			j := slices.IndexFunc(ts, func(t tally) bool { return t.text == c.Text })
 			if j < 0 {
-				ts = append(ts, tally{text: c.Text, first: i*1000 + k})
+				ts = append(ts, tally{text: c.Text})
 				j = len(ts) - 1
 			}
 			ts[j].score += c.Confidence / 100 / float64(k+1)
 			ts[j].conf = max(ts[j].conf, c.Confidence)
 		}
 	}
-	slices.SortStableFunc(ts, func(a, b tally) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return a.first - b.first
-	})
+	// ts is in the order of first appearance, which a stable sort keeps
+	// among equal scores.
+	slices.SortStableFunc(ts, func(a, b tally) int { return cmp.Compare(b.score, a.score) })
 	for _, t := range ts[:min(len(ts), max(maxN, voteKeep))] {
 		out.Candidates = append(out.Candidates, Candidate{Text: t.text, Confidence: t.conf})
 	}

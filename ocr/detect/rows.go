@@ -188,12 +188,9 @@ func rowOf(gs []glyph, i int32, idx []int32, tmp []float64) (textRow, []int32, [
 		idx = append(idx, k)
 	}
 	med := func(get func(g *glyph) float64) float64 {
-		tmp = tmp[:0]
-		for _, k := range idx {
-			tmp = append(tmp, get(&gs[k]))
-		}
-		slices.Sort(tmp)
-		return tmp[len(tmp)/2]
+		var m float64
+		m, tmp = medianOf(gs, idx, tmp, get)
+		return m
 	}
 	for len(idx) > 3 {
 		mh := med(func(g *glyph) float64 { return float64(g.h()) })
@@ -302,21 +299,22 @@ func measureRow(gs []glyph, idx []int32, tmp []float64) textRow {
 	}
 	r.topRes = math.Sqrt(tr/n) / r.hc
 	r.botRes = math.Sqrt(br/n) / r.hc
-	tmp = tmp[:0]
-	for _, k := range idx {
-		tmp = append(tmp, float64(gs[k].contrast()))
-	}
-	slices.Sort(tmp)
-	r.con = tmp[len(tmp)/2]
-	tmp = tmp[:0]
-	for _, k := range idx {
-		tmp = append(tmp, float64(gs[k].visible()))
-	}
-	slices.Sort(tmp)
-	r.vis = tmp[len(tmp)/2]
+	r.con, tmp = medianOf(gs, idx, tmp, func(g *glyph) float64 { return float64(g.contrast()) })
+	r.vis, _ = medianOf(gs, idx, tmp, func(g *glyph) float64 { return float64(g.visible()) })
 	r.inkSD = math.Sqrt(ik2/n) / max(r.con, 1)
 	r.bgSD = math.Sqrt(bg2/n) / max(r.con, 1)
 	return r
+}
+
+// medianOf returns the median of get over the glyphs idx of gs, and tmp
+// (scratch) grown.
+func medianOf(gs []glyph, idx []int32, tmp []float64, get func(g *glyph) float64) (float64, []float64) {
+	tmp = tmp[:0]
+	for _, k := range idx {
+		tmp = append(tmp, get(&gs[k]))
+	}
+	slices.Sort(tmp)
+	return tmp[len(tmp)/2], tmp
 }
 
 // continuation counts the glyphs like the row's (as tall, on its line) within

@@ -2,6 +2,7 @@ package tess
 
 import (
 	"image"
+	"slices"
 	"sort"
 )
 
@@ -398,7 +399,7 @@ func (p *prep) row(cw, ch, t int) ([]int, int) {
 		grown = false
 		for _, j := range cand {
 			c := comps[j]
-			if contains(keep, j) || !similarH(ref, c) {
+			if slices.Contains(keep, j) || !similarH(ref, c) {
 				continue
 			}
 			for _, k := range keep {
@@ -467,7 +468,7 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 	// that reach its top or bottom (a sticker, a dash or a dot between the
 	// character groups floats in the middle).
 	for i, c := range comps {
-		if c.y0 >= y0-charH/10 && c.y1 <= y1+charH/10 && c.x0 >= x0 && c.x1 <= x1 && c.h()*10 >= charH*3 && !contains(keep, i) &&
+		if c.y0 >= y0-charH/10 && c.y1 <= y1+charH/10 && c.x0 >= x0 && c.x1 <= x1 && c.h()*10 >= charH*3 && !slices.Contains(keep, i) &&
 			(c.y0 <= ref.y0+charH/8 || c.y1 >= ref.y1-charH/8) {
 			keep = append(keep, i)
 		}
@@ -645,15 +646,6 @@ func charLike(c blob, cw, ch int) bool {
 	return !(h < 6 || h*5 < ch || h*10 > ch*9 || w > h*3/2 || w*3 > cw || c.area*8 < w*h)
 }
 
-func contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // sameRow reports whether b is a character of a's row: similar height, and
 // vertical centres close.
 func sameRow(a, b blob) bool {
@@ -676,12 +668,8 @@ func gapX(a, b blob) int {
 }
 
 func median(v []int) int {
-	s := append([]int(nil), v...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	s := slices.Clone(v)
+	slices.Sort(s)
 	return s[len(s)/2]
 }
 
