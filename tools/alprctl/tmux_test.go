@@ -53,6 +53,32 @@ func (s *tmuxSession) screen() string {
 
 // waitFor polls the screen until it shows every want; the deadline is
 // generous (a loaded CI machine), it is not what the test measures.
+// quit presses q in the console and checks that alprctl exits 0 and
+// leaves the terminal as it found it: cooked mode, the password (typed
+// earlier) never echoed, the console's screen gone, the main screen and
+// the cursor back.
+func (s *tmuxSession) quit(password string) {
+	t := s.t
+	t.Helper()
+	s.keys("q")
+	scr := s.waitFor("exit status 0", "TTY-")
+	if !strings.Contains(scr, "TTY-COOKED") {
+		t.Errorf("terminal left in raw mode after quitting:\n%s", scr)
+	}
+	if strings.Contains(scr, password) {
+		t.Errorf("the password was echoed:\n%s", scr)
+	}
+	if strings.Contains(scr, Banner) {
+		t.Errorf("the console's screen is left behind:\n%s", scr)
+	}
+	if on := strings.TrimSpace(s.must("display-message", "-p", "-t", "console", "#{alternate_on}")); on != "0" {
+		t.Errorf("alternate screen still on after quitting (%q)", on)
+	}
+	if cur := strings.TrimSpace(s.must("display-message", "-p", "-t", "console", "#{cursor_flag}")); cur != "1" {
+		t.Errorf("cursor still hidden after quitting (cursor_flag %q)", cur)
+	}
+}
+
 func (s *tmuxSession) waitFor(want ...string) string {
 	s.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -162,21 +188,5 @@ func TestConsoleInTmux(t *testing.T) {
 		t.Errorf("handler's sessions: %+v", ss)
 	}
 
-	s.keys("q")
-	scr = s.waitFor("exit status 0", "TTY-")
-	if !strings.Contains(scr, "TTY-COOKED") {
-		t.Errorf("terminal left in raw mode after quitting:\n%s", scr)
-	}
-	if strings.Contains(scr, "officer pw") {
-		t.Errorf("the password was echoed:\n%s", scr)
-	}
-	if strings.Contains(scr, Banner) {
-		t.Errorf("the console's screen is left behind:\n%s", scr)
-	}
-	if on := strings.TrimSpace(s.must("display-message", "-p", "-t", "console", "#{alternate_on}")); on != "0" {
-		t.Errorf("alternate screen still on after quitting (%q)", on)
-	}
-	if cur := strings.TrimSpace(s.must("display-message", "-p", "-t", "console", "#{cursor_flag}")); cur != "1" {
-		t.Errorf("cursor still hidden after quitting (cursor_flag %q)", cur)
-	}
+	s.quit("officer pw")
 }
