@@ -22,13 +22,15 @@ func ExampleCorrector_Correct() {
 	for _, cd := range r.Candidates {
 		fmt.Println(cd.Text, cd.Confidence)
 	}
-	// A personalised plate fits no template and is kept as read.
+	// A personalised plate fits no template and is kept as read, but for
+	// its O: on US plates the letter O and the digit 0 are one glyph,
+	// written 0.
 	fmt.Println(c.Correct(ocr.Reading{Text: "GOTEAM", Confidence: 90}).Text)
 	// Output:
 	// 7ABC123 7A8C 1Z3
 	// 7ABC123 86
 	// 7A8C1Z3 80
-	// GOTEAM
+	// G0TEAM
 }
 
 func ExampleCorrector_Match() {

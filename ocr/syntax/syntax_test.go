@@ -224,7 +224,7 @@ func TestCorrectCalifornia(t *testing.T) {
 		{"trailer 1AB1234", "4AB12S4", "4AB1254"},
 		{"motorcycle 12A3456", "12A345G", "12A3456"},
 		{"motorcycle 1A23456", "1A2345G", "1A23456"},
-		{"vanity", "GOTEAM", "GOTEAM"},
+		{"vanity", "GOTEAM", "G0TEAM"}, // O and 0 are one glyph (see TestCorrectZeroO)
 		{"vanity with digits", "LUV2RUN", "LUV2RUN"},
 		{"three confusions", "7A8CIZ3", "7A8CIZ3"},
 		{"unconfusable", "7ABCX23", "7ABCX23"},
@@ -252,12 +252,13 @@ func TestCorrectCalifornia(t *testing.T) {
 }
 
 // TestCorrectKeepsUnfit checks that a reading no template fits comes back
-// exactly as read, in every region.
+// exactly as read, in every region (in the US but for its O, see
+// TestCorrectZeroO).
 func TestCorrectKeepsUnfit(t *testing.T) {
 	for _, region := range []string{"us-ca", "us", "eu", "br"} {
 		c := mustNew(t, region)
 		for _, in := range []ocr.Reading{
-			read("GOTEAM", 91),
+			read("GETEAM", 91),
 			read("CALIFRNA", 60),
 			{Text: "MYCAR", Raw: "MY CAR", Confidence: 70, Candidates: []ocr.Candidate{cand("MYCAR", 70), cand("MYCAP", 40)}},
 			{},
@@ -306,10 +307,10 @@ func TestCorrectRanking(t *testing.T) {
 		},
 		{
 			name: "vanity read best stays best",
-			in: ocr.Reading{Text: "GOTEAM", Confidence: 90, Candidates: []ocr.Candidate{
-				cand("GOTEAM", 90), cand("GOT3AM", 50), cand("123ABC", 20),
+			in: ocr.Reading{Text: "GETEAM", Confidence: 90, Candidates: []ocr.Candidate{
+				cand("GETEAM", 90), cand("GET3AM", 50), cand("123ABC", 20),
 			}},
-			want: "GOTEAM",
+			want: "GETEAM",
 		},
 		{
 			name: "text without candidates",
@@ -318,8 +319,8 @@ func TestCorrectRanking(t *testing.T) {
 		},
 		{
 			name: "text missing from candidates is considered first",
-			in:   ocr.Reading{Text: "7ABC1Z3", Confidence: 70, Candidates: []ocr.Candidate{cand("GOTEAM", 70)}},
-			want: "7ABC123", wantList: []string{"7ABC123", "7ABC1Z3", "GOTEAM"},
+			in:   ocr.Reading{Text: "7ABC1Z3", Confidence: 70, Candidates: []ocr.Candidate{cand("GETEAM", 70)}},
+			want: "7ABC123", wantList: []string{"7ABC123", "7ABC1Z3", "GETEAM"},
 		},
 		{
 			name: "unclean candidates",
@@ -350,6 +351,55 @@ func TestCorrectRanking(t *testing.T) {
 				t.Errorf("got candidates %q, want %q", texts, tt.wantList)
 			}
 		})
+	}
+}
+
+// TestCorrectZeroO: in the US the letter O is read as the digit 0 unless a
+// template fitted wants a letter there; elsewhere O is kept.
+func TestCorrectZeroO(t *testing.T) {
+	tests := []struct {
+		region string
+		in     ocr.Reading
+		want   string
+		list   []string
+	}{
+		// A personalised plate: every O, its candidates' too, in order;
+		// the candidates that become one are kept once, and the text as
+		// read last.
+		{"us", ocr.Reading{Text: "GOLFING", Confidence: 95, Candidates: []ocr.Candidate{
+			cand("GOLFING", 95), cand("G0LFING", 90), cand("COLFING", 80), cand("GOLFTNG", 70),
+		}}, "G0LFING", []string{"G0LFING", "C0LFING", "G0LFTNG", "GOLFING"}},
+		// A template's letter stays O, even when the form with 0 fits
+		// another template as well (DDDLLL and DDDDLL).
+		{"us", ocr.Reading{Text: "355OCT", Confidence: 98, Candidates: []ocr.Candidate{
+			cand("355OCT", 98), cand("3550CT", 98),
+		}}, "355OCT", nil},
+		{"us-ca", ocr.Reading{Text: "7OBC123", Confidence: 90}, "7OBC123", nil},
+		// Where the template wants a digit, or either, O is 0.
+		{"us", ocr.Reading{Text: "WH0515", Confidence: 90, Candidates: []ocr.Candidate{
+			cand("WH0515", 90), cand("WHO515", 85),
+		}}, "WH0515", nil},
+		{"us-ca", ocr.Reading{Text: "7ABC1O3", Confidence: 90}, "7ABC103", nil},
+		// Europe's plates keep their O.
+		{"eu", ocr.Reading{Text: "GOLFING", Confidence: 95}, "GOLFING", nil},
+		{"br", ocr.Reading{Text: "OZU2104", Confidence: 95}, "OZU2104", nil},
+	}
+	for _, tt := range tests {
+		c := mustNew(t, tt.region)
+		got := c.Correct(tt.in)
+		if got.Text != tt.want {
+			t.Errorf("%s %q: got %q, want %q (candidates %v)", tt.region, tt.in.Text, got.Text, tt.want, got.Candidates)
+		}
+		if tt.list == nil {
+			continue
+		}
+		var texts []string
+		for _, cd := range got.Candidates {
+			texts = append(texts, cd.Text)
+		}
+		if !slices.Equal(texts, tt.list) {
+			t.Errorf("%s %q: got candidates %q, want %q", tt.region, tt.in.Text, texts, tt.list)
+		}
 	}
 }
 
