@@ -12,7 +12,7 @@ DEMO_SECONDS ?= 0
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: all deps build test test-fips test-long vet bench eval demo cross plate-model clean tidy-check
+.PHONY: all deps build test test-fips test-long vet bench eval demo cross plate-model glyph-templates clean tidy-check
 
 all: build
 
@@ -78,6 +78,19 @@ demo: build
 # 2 cores; installs fonts and Tesseract's training tools when run as root).
 plate-model: deps
 	bash ocr/tess/train/train.sh
+
+# glyph-templates redraws ocr/tess/model/glyphs.bin, the letter templates
+# (W, M, N, H in three monospaced faces) that check the LSTM's reading of
+# those letters, from Go Mono Bold and two Debian fonts (installed when
+# missing, as root).
+GLYPH_FONTS := fonts-dejavu-core fonts-b612
+glyph-templates: deps
+	@missing=""; for p in $(GLYPH_FONTS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  [ "$$(id -u)" = 0 ] || { echo "glyph-templates: run: sudo apt-get install$$missing"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	ALPRD_GLYPHS_OUT=$(CURDIR)/ocr/tess/model/glyphs.bin $(GO) test -count=1 -run '^TestGlyphTemplates$$' ./ocr/tess
 
 # cross builds for Raspberry Pi OS 64-bit (linux/arm64).
 cross:

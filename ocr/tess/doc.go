@@ -41,6 +41,13 @@
 //     the other reads as a mark ("@", "+", "©": a logo between the
 //     characters).
 //
+// A character read as W, M, N or H is checked against its glyph: both
+// models take the narrow W and M of US plates for N and H, so the glyph
+// (the character's box in the prepared crop) is compared with templates of
+// those four letters drawn in monospaced fonts (model/glyphs.bin, made by
+// make glyph-templates), and a letter that matches clearly better takes the
+// character's place (see verify in glyph.go).
+//
 // A reading of low confidence is read again at another scale, and the more
 // confident reading kept (see secondBelow).
 //

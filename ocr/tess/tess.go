@@ -231,6 +231,14 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		each = nil
 	}
 	ps = kept(ps)
+	// The positions' x are in the tessdata language's layout when it read
+	// (the plate model's boxes were taken there), else in the plate
+	// model's.
+	lay := r.prep.colX
+	if r.plate != nil && r.tess != nil {
+		lay = r.colX
+	}
+	r.prep.verify(ps, lay)
 	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...), nil
 }
 
