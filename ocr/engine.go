@@ -43,10 +43,12 @@ type Engine struct {
 	// Vote). Tesseract's LSTM reads the same plate differently when it is
 	// cut differently, and its mistakes then differ more than its right
 	// readings do. When the two readings disagree, a third crop, its box
-	// grown by twice Reread, joins the vote. The other regions are read
-	// once: rereading them too read one plate more of the 106 real US
-	// photos for 40 % more time. DefaultReread is what the unit and
-	// alpreval use.
+	// grown by twice Reread, joins the vote. Before those, when the
+	// characters of the first reading reach a side of the crop, a crop
+	// widened there (see widened) is read and votes with it. The other
+	// regions are read once: rereading them too read one plate more of
+	// the 106 real US photos for 40 % more time. DefaultReread is what the
+	// unit and alpreval use.
 	Reread float64
 
 	// RegionsRead counts the regions handed to the Reader, dropped or not.
@@ -106,7 +108,8 @@ func grow(r image.Rectangle, f float64) image.Rectangle {
 // Confidences are kept (the highest any reading gave), and the Raws are
 // joined with " // ". At most voteKeep candidates are kept, or as many as
 // the longest list when that is more; a reading with a Text and no
-// Candidates counts as one candidate.
+// Candidates counts as one candidate. Chars is left empty (the readings
+// come from different crops).
 func Vote(rs ...Reading) Reading {
 	type tally struct {
 		text        string
@@ -152,7 +155,7 @@ func Vote(rs ...Reading) Reading {
 // many): the default of tess.Config.MaxCandidates.
 const voteKeep = 10
 
-// Read reads the plate in box of img (once, or twice with Reread, voted)
+// Read reads the plate in box of img (once, or more with Reread, voted)
 // and corrects the reading; it also returns the crop of box, a copy the
 // caller may keep. It is for plates already cut out, read as Recognize
 // reads the best region of a frame. It returns an error only when the
@@ -170,6 +173,15 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 		return rd, crop, err
 	}
 	if again && e.Reread != 0 {
+		if wb, ok := widened(img, box, rd.Chars); ok {
+			// The characters reach the crop's side: the detector may
+			// have cut the plate short there.
+			rdw, err := e.Reader.Read(Crop(img, wb))
+			if err != nil {
+				return rd, crop, err
+			}
+			rd = Vote(rdw, rd)
+		}
 		rd2, err := e.Reader.Read(Crop(img, grow(box, e.Reread)))
 		if err != nil {
 			return rd, crop, err
@@ -190,6 +202,38 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 		rd = e.Corrector.Correct(rd)
 	}
 	return rd, crop, nil
+}
+
+// widened returns box widened by half a character height on each side
+// where the characters a Reader found in its crop (chars, in the crop's
+// coordinates, see Reading.Chars) reach the crop's edge, the frame
+// permitting: a plate the detector cut short. ok is false when no side is
+// widened.
+//
+// As a further look at the best region (see Engine.Reread) it took top-1
+// on endtoend-br from 77.8 to 81.0 % (Brazilian plates whose first letter
+// the detector's box left out) and changed no other set's top-1, for
+// about 4 ms more median time per endtoend-us image; widened by a whole
+// character height instead, it read two plates fewer. Doing it for every
+// region, not just the best, read one more endtoend-us plate for twice
+// the time.
+func widened(img *image.Gray, box, chars image.Rectangle) (image.Rectangle, bool) {
+	cb := box.Intersect(img.Rect)
+	if chars.Empty() || cb.Empty() {
+		return box, false
+	}
+	k := chars.Add(cb.Min)
+	// chars holds a quarter of a character height above and below them.
+	h := k.Dy() / 3
+	wb := cb
+	if k.Min.X <= cb.Min.X {
+		wb.Min.X -= h
+	}
+	if k.Max.X >= cb.Max.X {
+		wb.Max.X += h
+	}
+	wb = wb.Intersect(img.Rect)
+	return wb, wb != cb
 }
 
 func cmpOr(v, def int) int {

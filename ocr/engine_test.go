@@ -240,15 +240,66 @@ func TestEngineRereadTieBreak(t *testing.T) {
 	}
 }
 
-// sizeReader reads texts in turn and records the size of each crop.
+// sizeReader reads texts in turn and records the size of each crop; its
+// readings' Chars are chars(crop), when set.
 type sizeReader struct {
 	texts []string
 	sizes []image.Point
+	chars func(crop image.Rectangle) image.Rectangle
 }
 
 func (r *sizeReader) Read(crop *image.Gray) (ocr.Reading, error) {
 	t := r.texts[len(r.sizes)%len(r.texts)]
 	r.sizes = append(r.sizes, crop.Rect.Size())
-	return ocr.Reading{Text: t, Confidence: 90, Candidates: []ocr.Candidate{{Text: t, Confidence: 90}}}, nil
+	rd := ocr.Reading{Text: t, Confidence: 90, Candidates: []ocr.Candidate{{Text: t, Confidence: 90}}}
+	if r.chars != nil {
+		rd.Chars = r.chars(crop.Rect)
+	}
+	return rd, nil
 }
 func (r *sizeReader) Close() error { return nil }
+
+// TestEngineWidened: when the characters of the best region's first
+// reading reach a side of its crop, a crop widened on that side by half a
+// character height (a third of Chars' height) is read as well and votes;
+// when they reach no side, or the frame ends there, it is not.
+func TestEngineWidened(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	tests := []struct {
+		name  string
+		box   image.Rectangle
+		chars func(image.Rectangle) image.Rectangle
+		want  []image.Point
+	}{
+		// Chars 30 tall reaching the left side: 10 more pixels there.
+		{"left", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, 80, 40) },
+			[]image.Point{{100, 50}, {110, 50}, {80, 40}}},
+		{"both", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, c.Dx(), 40) },
+			[]image.Point{{100, 50}, {120, 50}, {80, 40}}},
+		{"inside", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(5, 10, 95, 40) },
+			[]image.Point{{100, 50}, {80, 40}}},
+		{"frame's edge", image.Rect(0, 50, 100, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, 80, 40) },
+			[]image.Point{{100, 50}, {80, 40}}},
+		{"none found", image.Rect(100, 50, 200, 100), nil, []image.Point{{100, 50}, {80, 40}}},
+	}
+	for _, tt := range tests {
+		r := &sizeReader{texts: []string{"ABC123"}, chars: tt.chars}
+		e := ocr.Engine{Detector: fixedDetector{{Box: tt.box, Score: 1}}, Reader: r, Reread: -0.1}
+		plates, err := e.Recognize(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(r.sizes) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: crops read %v, want %v", tt.name, r.sizes, tt.want)
+		}
+		if len(plates) != 1 || plates[0].Reading.Text != "ABC123" || plates[0].Crop.Rect.Size() != tt.box.Size() {
+			t.Errorf("%s: plates %+v, want ABC123 with the region's crop", tt.name, plates)
+		}
+	}
+	// Without Reread, one read only.
+	r := &sizeReader{texts: []string{"ABC123"}, chars: func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, 80, 40) }}
+	e := ocr.Engine{Detector: fixedDetector{{Box: image.Rect(100, 50, 200, 100), Score: 1}}, Reader: r}
+	if _, err := e.Recognize(img); err != nil || len(r.sizes) != 1 {
+		t.Errorf("without Reread: crops read %v (%v), want one", r.sizes, err)
+	}
+}

@@ -35,6 +35,11 @@ type Reading struct {
 	Raw        string      // the OCR engine's text before clean-up
 	Confidence float64     // 0..100
 	Candidates []Candidate // best first, Candidates[0].Text == Text when any
+	// Chars bounds the row of characters the Reader found in the crop,
+	// with a quarter of their height as margin (within the crop), in the
+	// crop's coordinates; empty when it found none or the Reading was
+	// voted from several crops (see Vote).
+	Chars image.Rectangle
 }
 
 // Reader reads the text of a cropped plate. A Reader is used by one goroutine at

@@ -119,6 +119,9 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 		return ocr.Reading{}, nil
 	}
 	rd, err := r.read(crop, r.cfg.CharHeight)
+	if r.prep.found {
+		rd.Chars = r.prep.area.Add(crop.Rect.Min)
+	}
 	if err != nil || rd.Text == "" || rd.Confidence >= secondBelow {
 		return ranked(rd), err
 	}
@@ -126,7 +129,10 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if err != nil {
 		return ocr.Reading{}, err
 	}
-	return ranked(better(rd, rd2, r.cfg.MaxCandidates)), nil
+	chars := rd.Chars
+	rd = better(rd, rd2, r.cfg.MaxCandidates)
+	rd.Chars = chars
+	return ranked(rd), nil
 }
 
 // ranked makes the candidates' confidences fall with their rank. The

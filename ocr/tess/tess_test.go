@@ -125,6 +125,12 @@ func TestReadSubImage(t *testing.T) {
 		t.Errorf("Text = %q, want %q (raw %q)", rd.Text, s.Plate, rd.Raw)
 	}
 	checkReading(t, rd)
+	// Chars, in the sub-image's coordinates, holds the characters: well
+	// inside the plate's box, which is 8 pixels inside the crop, and
+	// wider than tall.
+	if c := rd.Chars; c.Empty() || !c.In(box) || c.Min.X < s.Box.Min.X || c.Max.X > s.Box.Max.X || c.Dx() < 2*c.Dy() {
+		t.Errorf("Chars = %v, want the characters within the plate %v", rd.Chars, s.Box)
+	}
 }
 
 func TestReadBinarize(t *testing.T) {
