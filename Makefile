@@ -79,9 +79,9 @@ demo: build
 plate-model: deps
 	bash ocr/tess/train/train.sh
 
-# glyph-templates redraws ocr/tess/model/glyphs.bin, the letter templates
-# (W, M, N, H in three monospaced faces) that check the LSTM's reading of
-# those letters, from Go Mono Bold and two Debian fonts (installed when
+# glyph-templates redraws ocr/tess/model/glyphs.bin, the templates of every
+# letter and digit in three monospaced faces that check the characters the
+# LSTM models read, from Go Mono Bold and two Debian fonts (installed when
 # missing, as root).
 GLYPH_FONTS := fonts-dejavu-core fonts-b612
 glyph-templates: deps

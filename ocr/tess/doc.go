@@ -41,12 +41,15 @@
 //     the other reads as a mark ("@", "+", "©": a logo between the
 //     characters).
 //
-// A character read as W, M, N or H is checked against its glyph: both
-// models take the narrow W and M of US plates for N and H, so the glyph
-// (the character's box in the prepared crop) is compared with templates of
-// those four letters drawn in monospaced fonts (model/glyphs.bin, made by
-// make glyph-templates), and a letter that matches clearly better takes the
-// character's place (see verify in glyph.go).
+// The characters read are then checked against their glyphs (see
+// glyph.go): each glyph, the character's box in the prepared crop, is
+// compared with templates of every letter and digit drawn in monospaced
+// fonts (model/glyphs.bin, made by make glyph-templates). A W, M, N or H
+// becomes the one of those four letters whose templates match clearly
+// better (both models take the narrow W and M of US plates for N and H),
+// and a character takes another of its choices when that one matches
+// clearly better and is not its look-alike (0/O/D/Q, 2/Z, 1/I: the plate
+// syntax settles those).
 //
 // A reading of low confidence is read again at another scale, and the more
 // confident reading kept (see secondBelow).

@@ -2,27 +2,34 @@ package tess
 
 import (
 	"image"
+	"strings"
 	"testing"
 
 	"alprd/tools/platesynth/synth"
 )
 
-// TestClassifyGlyphs: on a synthesized plate drawn in Go Bold (not one of
-// the templates' faces, and condensed to the plate's cells), every glyph of
-// W, M, N and H matches its own letter's templates best.
+// TestClassifyGlyphs: on synthesized plates drawn in Go Bold (not one of
+// the templates' faces) and squeezed like a US plate's font, every glyph of
+// W, M, N and H matches its own letter's templates best of the four, and
+// the digits and letters that are no look-alikes match their own
+// character better than any other that is not its look-alike.
 func TestClassifyGlyphs(t *testing.T) {
-	for _, text := range []string{"7WMN123", "4HWM856"} {
+	for _, text := range []string{"7WMN123", "4HWM856", "9KXV374"} {
 		p, boxes := preparedGlyphs(t, text)
 		for i, b := range boxes {
-			want := text[i]
-			k := indexByte(verifyLetters, want)
-			if k < 0 {
+			want := text[i : i+1]
+			s := classify(p.src, p.cw, b)
+			if strings.Contains(checkLetters, want) {
+				for _, c := range checkLetters {
+					if string(c) != want && s.of(string(c)) >= s.of(want) {
+						t.Errorf("%s: glyph %d (%s): %c matches as well (%.3f) as %s (%.3f)", text, i, want, c, s.of(string(c)), want, s.of(want))
+					}
+				}
 				continue
 			}
-			score := classify(p.src, p.cw, b)
-			for l, s := range score {
-				if l != k && s >= score[k] {
-					t.Errorf("%s: glyph %d (%c): %c matches as well (%.3f) as %c (%.3f)", text, i, want, verifyLetters[l], s, want, score[k])
+			for _, c := range glyphLetters {
+				if string(c) != want && !alike(want, string(c)) && s.of(string(c)) >= s.of(want) {
+					t.Errorf("%s: glyph %d (%s): %c matches as well (%.3f) as %s (%.3f)", text, i, want, c, s.of(string(c)), want, s.of(want))
 				}
 			}
 		}
@@ -40,12 +47,9 @@ func TestVerify(t *testing.T) {
 	for i, b := range boxes {
 		ps[i] = pos{opts: []alt{{read[i : i+1], 95}, {"X", 20}}, x: mapX((b.Min.X+b.Max.X)/2, p.cols, p.colX)}
 	}
-	p.verify(ps, p.colX)
-	var got string
-	for _, q := range ps {
-		got += q.opts[0].text
-	}
-	if got != text {
+	g := &glyphs{p: p, lay: p.colX}
+	g.verify(ps)
+	if got := firsts(ps); got != text {
 		t.Fatalf("got %s, want %s", got, text)
 	}
 	for _, i := range []int{1, 2} {
@@ -60,15 +64,58 @@ func TestVerify(t *testing.T) {
 
 	// No row found, or positions off every character box: nothing
 	// changes.
-	var none prep
 	q := []pos{{opts: []alt{{"N", 90}}, x: 10}}
-	none.verify(q, nil)
-	p.verify(q[:0], p.colX)
+	new(prep).checkGlyphs(q, nil, nil)
 	far := []pos{{opts: []alt{{"N", 90}}, x: -100}}
-	p.verify(far, p.colX)
+	g.verify(far)
 	if q[0].opts[0].text != "N" || far[0].opts[0].text != "N" {
 		t.Errorf("got %v and %v, want N unchanged", q, far)
 	}
+}
+
+// TestArbitrate: a character whose second choice is what its glyph shows
+// (9 read as 3, V as Y) takes it; a second choice the model gave too little
+// confidence, a look-alike (Z for 2), or one the glyph does not show, does
+// not.
+func TestArbitrate(t *testing.T) {
+	text := "9KXV374"
+	p, boxes := preparedGlyphs(t, text)
+	opts := [][]alt{
+		{{"3", 90}, {"9", 60}},            // taken
+		{{"K", 90}, {"X", 80}},            // the glyph is a K
+		{{"X", 90}, {"K", 10}},            // too little confidence for K anyway
+		{{"Y", 90}, {"V", 50}},            // taken
+		{{"3", 90}, {"8", 70}},            // the glyph is a 3
+		{{"T", 90}, {"7", 17}},            // 7 below arbitrateConf
+		{{"A", 90}, {"4", 85}, {"Z", 80}}, // taken: 4
+	}
+	ps := make([]pos, len(text))
+	for i, b := range boxes {
+		ps[i] = pos{opts: opts[i], x: mapX((b.Min.X+b.Max.X)/2, p.cols, p.colX)}
+	}
+	g := &glyphs{p: p, lay: p.colX}
+	g.arbitrate(ps)
+	if got, want := firsts(ps), "9KXV3T4"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if o := ps[0].opts; o[0].conf != 90 || o[1].text != "3" || o[1].conf > 90 {
+		t.Errorf("position 0: got %v, want 9 at 90, then 3", o)
+	}
+	// A look-alike is never taken, whatever the glyph.
+	p2, boxes2 := preparedGlyphs(t, "2ZZ4567")
+	look := []pos{{opts: []alt{{"Z", 90}, {"2", 85}}, x: mapX((boxes2[0].Min.X+boxes2[0].Max.X)/2, p2.cols, p2.colX)}}
+	(&glyphs{p: p2, lay: p2.colX}).arbitrate(look)
+	if look[0].opts[0].text != "Z" {
+		t.Errorf("look-alike: got %v, want Z kept", look[0].opts)
+	}
+}
+
+func firsts(ps []pos) string {
+	var b strings.Builder
+	for _, q := range ps {
+		b.WriteString(q.opts[0].text)
+	}
+	return b.String()
 }
 
 // preparedGlyphs prepares a synthesized Californian plate of text (Go
@@ -89,13 +136,4 @@ func preparedGlyphs(t *testing.T, text string) (*prep, []image.Rectangle) {
 		t.Fatalf("%s: got %d character boxes %v, want %d", text, len(boxes), boxes, len(text))
 	}
 	return p, boxes
-}
-
-func indexByte(s string, c byte) int {
-	for i := range len(s) {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }

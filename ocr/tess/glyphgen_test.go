@@ -20,7 +20,7 @@ var glyphFonts = []string{
 	"/usr/share/fonts/opentype/b612/B612Mono-Bold.otf",
 }
 
-// renderTemplates draws the letters of verifyLetters in the font (an
+// renderTemplates draws the glyphLetters in the font (an
 // OpenType or TrueType file) and returns their records for glyphTemplates:
 // the letter, then its ink box scaled to glyphW x glyphH cells.
 func renderTemplates(tb testing.TB, data []byte) []byte {
@@ -35,7 +35,7 @@ func renderTemplates(tb testing.TB, data []byte) []byte {
 	}
 	defer face.Close()
 	var out []byte
-	for _, c := range []byte(verifyLetters) {
+	for _, c := range []byte(glyphLetters) {
 		a := image.NewAlpha(image.Rect(0, 0, 200, 160))
 		d := &font.Drawer{Dst: a, Src: image.Opaque, Face: face, Dot: fixed.P(20, 120)}
 		d.DrawString(string(c))
@@ -50,7 +50,7 @@ func renderTemplates(tb testing.TB, data []byte) []byte {
 
 // TestGlyphTemplates checks that the templates built into the package
 // start with Go Mono Bold's, as renderTemplates draws them now, and hold
-// every letter of verifyLetters in each of the 1+len(glyphFonts) faces.
+// every character of glyphLetters in each of the 1+len(glyphFonts) faces.
 // With ALPRD_GLYPHS_OUT=FILE it writes the templates to FILE instead (make
 // glyph-templates; the fonts must be installed).
 func TestGlyphTemplates(t *testing.T) {
@@ -72,12 +72,12 @@ func TestGlyphTemplates(t *testing.T) {
 	if !bytes.HasPrefix(glyphTemplates, all) {
 		t.Errorf("model/glyphs.bin does not start with Go Mono Bold's templates as drawn now: run make glyph-templates")
 	}
-	want := (1 + len(glyphFonts)) * len(verifyLetters)
+	want := (1 + len(glyphFonts)) * len(glyphLetters)
 	if len(templates) != want {
 		t.Fatalf("got %d templates, want %d", len(templates), want)
 	}
 	for i, tm := range templates {
-		if c := verifyLetters[i%len(verifyLetters)]; tm.letter != c {
+		if c := glyphLetters[i%len(glyphLetters)]; tm.letter != c {
 			t.Errorf("template %d: got letter %q, want %q", i, tm.letter, c)
 		}
 	}

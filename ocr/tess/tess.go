@@ -244,11 +244,7 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 	if r.plate != nil && r.tess != nil {
 		lay = r.colX
 	}
-	// Each model's own reading as well: rank offers them as candidates.
-	r.prep.verify(ps, lay)
-	for _, e := range each {
-		r.prep.verify(e, lay)
-	}
+	r.prep.checkGlyphs(ps, each, lay)
 	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...), nil
 }
 
