@@ -28,8 +28,9 @@ import (
 // small plates of endtoend-us 85 %; over all characters 86 % and 74 %, the
 // look-alikes of lookAlike making most of the rest.
 //
-//   - verify: a character read as W, M, N or H becomes the one of those
-//     four whose templates match its glyph clearly better (checkLetters).
+//   - verify: a character read as W, M, N or H becomes a W or an M when
+//     that one's templates match its glyph best of the four, and clearly
+//     better (checkLetters).
 //   - arbitrate: a character whose glyph matches one of its other choices
 //     clearly better than the choice read takes that one (not a look-alike:
 //     those the plate syntax settles).
@@ -172,21 +173,22 @@ func (s *glyphScores) of(text string) float64 {
 }
 
 // A choice takes the place of the choice read when its templates match the
-// glyph better by verifyMargin (in correlation) for verify (verifyMarginWM
-// for a W or M, the letters the models miss), arbitrateMargin for
-// arbitrate, and by at least glyphMin; and, for arbitrate, when the model
-// gave it at least arbitrateConf of the first choice's confidence. On the
-// real photos the W and M read as N or H matched their own letter better by
-// 0.05 to 0.5 (the small glyphs of endtoend-us least); the few wrong
-// letters that matched better than the letter read did so by 0.1 at most,
-// or matched no character well (a glyph of another character, or of two
-// joined). Over the four data sets, arbitrate's margin from 0.08 to 0.12
-// and its confidence share from 0.2 to 0.3 read the same plates (0.5: two
-// fewer); verify's W and M margin at 0.04 gained one endtoend-us plate and
-// lost one endtoend-eu plate.
+// glyph better by verifyMargin (in correlation) for verify, arbitrateMargin
+// for arbitrate, and by at least glyphMin; and, for arbitrate, when the
+// model gave it at least arbitrateConf of the first choice's confidence.
+// On the real photos the W and M read as N or H matched their own letter
+// better by 0.05 to 0.5 (the small glyphs of endtoend-us least); the few
+// wrong letters that matched better than the letter read, all H or N, did
+// so by 0.1 at most, or matched no character well (a glyph of another
+// character, or of two joined). So verify only ever makes a W or an M,
+// the letters the models miss: an M whose middle reaches low, as in DIN
+// and Go Bold, matches N's templates better than M's. Over the four data
+// sets, verify's margin at 0.08 and arbitrate's from 0.08 to 0.12 read
+// the same plates, and so did arbitrate's confidence share from 0.2 to
+// 0.3; verify's margin at 0.04 gained an endtoend-us plate and lost an
+// endtoend-eu one, arbitrate's share at 0.5 lost two plates.
 const (
-	verifyMargin    = 0.15
-	verifyMarginWM  = 0.06
+	verifyMargin    = 0.06
 	arbitrateMargin = 0.1
 	arbitrateConf   = 0.2
 	glyphMin        = 0.45
@@ -233,9 +235,10 @@ func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
 }
 
 // verify: where a character read as one of checkLetters has a glyph that
-// another of them matches clearly better (see verifyMargin), that letter
-// becomes its first choice, with the first choice's confidence, and the
-// letter read its second.
+// W's or M's templates match best of the four, and clearly better than
+// the letter read's (see verifyMargin), that letter becomes its first
+// choice, with the first choice's confidence, and the letter read its
+// second.
 func (g *glyphs) verify(ps []pos) {
 	for i, q := range ps {
 		if len(q.opts) == 0 || len(q.opts[0].text) != 1 || !strings.Contains(checkLetters, q.opts[0].text) {
@@ -251,11 +254,7 @@ func (g *glyphs) verify(ps []pos) {
 				best = string(c)
 			}
 		}
-		m := verifyMargin
-		if best == "W" || best == "M" {
-			m = verifyMarginWM
-		}
-		if best != read && s.of(best) >= max(s.of(read)+m, glyphMin) {
+		if (best == "W" || best == "M") && best != read && s.of(best) >= max(s.of(read)+verifyMargin, glyphMin) {
 			ps[i].opts = promote(q.opts, best)
 		}
 	}
