@@ -90,21 +90,7 @@ func (p *prep) prepare(crop *image.Gray, charH, wide int, binarize bool) bool {
 	if hi-lo < 16 {
 		return false
 	}
-	// Polarity from the middle of the crop (rows 25..75%, columns 10..90%),
-	// where the characters are: the background is the majority there.
-	var mh [256]int
-	mn := 0
-	for y := b.Min.Y + ch/4; y < b.Max.Y-ch/4; y++ {
-		for _, v := range crop.Pix[crop.PixOffset(b.Min.X+cw/10, y):crop.PixOffset(b.Max.X-cw/10, y)] {
-			mh[v]++
-			mn++
-		}
-	}
-	invert := false
-	if mn > 0 {
-		m5, m50, m95 := pct(&mh, mn, 5), pct(&mh, mn, 50), pct(&mh, mn, 95)
-		invert = 2*m50 < m5+m95
-	}
+	invert := lightOnDark(crop)
 	var lut [256]uint8
 	for v := range lut {
 		s := (v - lo) * 255 / (hi - lo)
@@ -141,6 +127,28 @@ func (p *prep) prepare(crop *image.Gray, charH, wide int, binarize bool) bool {
 	}
 	p.layout(charH, wide, binarize)
 	return true
+}
+
+// lightOnDark guesses a crop's polarity from its middle (rows 25..75%,
+// columns 10..90%), where the characters are and the background is the
+// majority: light characters on a dark plate when the median there lies
+// below the midpoint of the 5th and 95th percentiles.
+func lightOnDark(crop *image.Gray) bool {
+	b := crop.Rect
+	cw, ch := b.Dx(), b.Dy()
+	var mh [256]int
+	mn := 0
+	for y := b.Min.Y + ch/4; y < b.Max.Y-ch/4; y++ {
+		for _, v := range crop.Pix[crop.PixOffset(b.Min.X+cw/10, y):crop.PixOffset(b.Max.X-cw/10, y)] {
+			mh[v]++
+			mn++
+		}
+	}
+	if mn == 0 {
+		return false
+	}
+	m5, m50, m95 := pct(&mh, mn, 5), pct(&mh, mn, 50), pct(&mh, mn, 95)
+	return 2*m50 < m5+m95
 }
 
 // body finds the plate in p.src (cw x ch, dark on light): the largest

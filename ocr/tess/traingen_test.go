@@ -188,32 +188,12 @@ type lineGen struct {
 	inv  bool
 }
 
-// inverted is prepare's guess of a crop's polarity: light characters on a
-// dark plate.
-func inverted(crop *image.Gray) bool {
-	b := crop.Rect
-	cw, ch := b.Dx(), b.Dy()
-	var mh [256]int
-	mn := 0
-	for y := b.Min.Y + ch/4; y < b.Max.Y-ch/4; y++ {
-		for _, v := range crop.Pix[crop.PixOffset(b.Min.X+cw/10, y):crop.PixOffset(b.Max.X-cw/10, y)] {
-			mh[v]++
-			mn++
-		}
-	}
-	if mn == 0 {
-		return false
-	}
-	m5, m50, m95 := pct(&mh, mn, 5), pct(&mh, mn, 50), pct(&mh, mn, 95)
-	return 2*m50 < m5+m95
-}
-
 // rowFound reports whether prepare (p) found the row of characters of the
 // last sample (crop): of about their height, about where they are, and all
 // of it, as dark characters (a low-contrast plate can fool prepare's guess
 // of the polarity into taking the gaps between them for characters).
 func (g *lineGen) rowFound(p *prep, crop *image.Gray) bool {
-	if !p.found || inverted(crop) != g.inv {
+	if !p.found || lightOnDark(crop) != g.inv {
 		return false
 	}
 	h := float64(p.hm)
