@@ -195,12 +195,14 @@ const (
 )
 
 // glyphs finds the glyphs of the positions of one reading in the prepared
-// crop.
+// crop, and classifies each character box once (the positions of the
+// merged reading and of each model's own mostly share them).
 type glyphs struct {
-	p     *prep
-	lay   [][2]int // the columns of the layout the positions' x are in
-	boxes []image.Rectangle
-	done  bool
+	p      *prep
+	lay    [][2]int // the columns of the layout the positions' x are in
+	boxes  []image.Rectangle
+	scores []*glyphScores // per box, once classified
+	done   bool
 }
 
 // at returns the scores of the glyph at q's place; nil when there is no
@@ -208,13 +210,17 @@ type glyphs struct {
 func (g *glyphs) at(q pos) *glyphScores {
 	if !g.done {
 		g.boxes, g.done = g.p.charBoxes(), true
+		g.scores = make([]*glyphScores, len(g.boxes))
 	}
 	x := mapX(q.x, g.lay, g.p.cols)
 	j := slices.IndexFunc(g.boxes, func(b image.Rectangle) bool { return x >= b.Min.X && x < b.Max.X })
 	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 {
 		return nil
 	}
-	return classify(g.p.src, g.p.cw, g.boxes[j])
+	if g.scores[j] == nil {
+		g.scores[j] = classify(g.p.src, g.p.cw, g.boxes[j])
+	}
+	return g.scores[j]
 }
 
 // checkGlyphs checks the characters of a reading's positions, and of each
