@@ -209,7 +209,7 @@ type glyphs struct {
 // character box there, or one wider than a character (characters joined).
 func (g *glyphs) at(q pos) *glyphScores {
 	if !g.done {
-		g.boxes, g.done = g.p.charBoxes(), true
+		g.boxes, g.done = g.p.charBoxes(g.p.hm), true
 		g.scores = make([]*glyphScores, len(g.boxes))
 	}
 	x := mapX(q.x, g.lay, g.p.cols)
@@ -323,14 +323,14 @@ func promote(opts []alt, text string) []alt {
 
 // charBoxes returns the boxes of the characters kept by the last prepare,
 // in src coordinates, left to right: the kept components at least 0.6 of
-// the characters' height, those that overlap by more than a third of the
-// narrower one's width joined (the pieces of a broken character).
-func (p *prep) charBoxes() []image.Rectangle {
+// the characters' height (hm), those that overlap by more than a third of
+// the narrower one's width joined (the pieces of a broken character).
+func (p *prep) charBoxes(hm int) []image.Rectangle {
 	bs := slices.Clone(p.boxes)
 	sort.Slice(bs, func(i, j int) bool { return bs[i].x0 < bs[j].x0 })
 	var out []image.Rectangle
 	for _, b := range bs {
-		if b.h()*10 < p.hm*6 {
+		if b.h()*10 < hm*6 {
 			continue
 		}
 		r := image.Rect(b.x0, b.y0, b.x1+1, b.y1+1)
@@ -341,4 +341,109 @@ func (p *prep) charBoxes() []image.Rectangle {
 		out = append(out, r)
 	}
 	return out
+}
+
+// Logos. US plates carry emblems as tall as the characters between their
+// groups (Georgia's peach, Louisiana's compass, New Mexico's Zia, Florida's
+// orange) or at an end (Alaska's flag, a special plate's badge), and clean
+// keeps them as characters of the row; the models then read them as one
+// (BJL833 as BJL3833, FGJ235 as 8FGJ235). A kept box is taken for a logo
+// and painted white when, on a crop whose characters are at least
+// logoMinH pixels tall (on smaller ones the templates say too little):
+//
+//   - it is at least logoWide of the characters' height wide (a single
+//     narrow character is never taken);
+//   - its glyph matches no character's templates by logoMax or more (on
+//     crops-us 2 % of the character boxes, mostly logos, frame sides and
+//     characters joined to them);
+//   - cut in two or three, its parts do not match characters by joinedMin
+//     on average (characters joined to each other);
+//   - no window of it a character wide, on the row's band, matches a
+//     character by charInLogo (a character joined to a logo).
+//
+// On crops-us this read 6 more plates and lost one (QO900, where the Q
+// was joined to its frame); the other sets did not change. logoMax from
+// 0.33 to 0.36 and charInLogo from 0.5 to 0.55 read the same plates.
+const (
+	logoMinH   = 24
+	logoWide   = 0.7
+	logoMax    = 0.36
+	joinedMin  = 0.45
+	charInLogo = 0.5
+)
+
+// dropLogos paints white the kept boxes of p.src (cw x ch) that are logos,
+// not characters (see logoMax), with a margin of dr, and removes them from
+// p.boxes; charH is the characters' height. It reports whether it did.
+func (p *prep) dropLogos(cw, ch, charH, dr int) bool {
+	if charH < logoMinH || len(templates) == 0 {
+		return false
+	}
+	boxes := p.charBoxes(charH)
+	// The width of a character and the row's band, from the boxes of
+	// single characters.
+	var ws, cys []int
+	for _, b := range boxes {
+		if b.Dx()*10 < charH*9 && b.Dy()*10 > charH*8 {
+			ws = append(ws, b.Dx())
+			cys = append(cys, (b.Min.Y+b.Max.Y)/2)
+		}
+	}
+	if len(ws) < 2 {
+		return false
+	}
+	charW := median(ws)
+	band := image.Rect(0, max(0, median(cys)-charH/2), cw, min(ch, median(cys)-charH/2+charH))
+	dropped := false
+	for _, b := range boxes {
+		if float64(b.Dx()) < logoWide*float64(charH) || bestScore(p.src, cw, b) >= logoMax ||
+			p.joined(b, charH) || p.holdsChar(b, charW, band) {
+			continue
+		}
+		dropped = true
+		for y := max(0, b.Min.Y-dr); y < min(ch, b.Max.Y+dr); y++ {
+			for x := max(0, b.Min.X-dr); x < min(cw, b.Max.X+dr); x++ {
+				p.src[y*cw+x] = 255
+			}
+		}
+		p.boxes = slices.DeleteFunc(p.boxes, func(c blob) bool { return c.x0 >= b.Min.X && c.x1 < b.Max.X })
+	}
+	return dropped
+}
+
+// bestScore is how well the glyph in b of pix (stride) matches the
+// templates of its best character.
+func bestScore(pix []uint8, stride int, b image.Rectangle) float64 {
+	return slices.Max(classify(pix, stride, b)[:])
+}
+
+// joined reports whether box b of p.src looks like two or three characters
+// side by side: cut in as many equal parts, they match characters by
+// joinedMin on average.
+func (p *prep) joined(b image.Rectangle, charH int) bool {
+	for k := 2; k <= 3; k++ {
+		w := b.Dx() / k
+		if w*4 < charH {
+			break
+		}
+		sum := 0.0
+		for i := range k {
+			sum += bestScore(p.src, p.cw, image.Rect(b.Min.X+i*w, b.Min.Y, b.Min.X+(i+1)*w, b.Max.Y))
+		}
+		if sum/float64(k) >= joinedMin {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsChar reports whether a window of box b of p.src charW wide, on the
+// row's band (its rows), matches a character by charInLogo.
+func (p *prep) holdsChar(b image.Rectangle, charW int, band image.Rectangle) bool {
+	for x := b.Min.X; x+charW <= b.Max.X; x += max(1, charW/4) {
+		if bestScore(p.src, p.cw, image.Rect(x, band.Min.Y, x+charW, band.Max.Y)) >= charInLogo {
+			return true
+		}
+	}
+	return false
 }

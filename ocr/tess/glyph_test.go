@@ -2,6 +2,8 @@ package tess
 
 import (
 	"image"
+	"image/draw"
+	"math"
 	"strings"
 	"testing"
 
@@ -132,9 +134,69 @@ func preparedGlyphs(t *testing.T, text string) (*prep, []image.Rectangle) {
 	if !p.prepare(img, 48, 100, false) || !p.found {
 		t.Fatalf("%s: no row of characters", text)
 	}
-	boxes := p.charBoxes()
+	boxes := p.charBoxes(p.hm)
 	if len(boxes) != len(text) {
 		t.Fatalf("%s: got %d character boxes %v, want %d", text, len(boxes), boxes, len(text))
 	}
 	return p, boxes
+}
+
+// TestDropLogos: an emblem as tall as the characters beside the row (a
+// ring with rays, like New Mexico's Zia) is painted out; the characters,
+// the wide ones included, are all kept.
+func TestDropLogos(t *testing.T) {
+	const text = "7ABC123"
+	// The plate with room on its left, where the emblem goes.
+	padded := func() *image.Gray {
+		p := plate(t, "us-ca", text, 240, false, synth.GoBold)
+		img := image.NewGray(image.Rect(0, 0, p.Rect.Dx()+60, p.Rect.Dy()))
+		fillRect(img, img.Rect, 255)
+		draw.Draw(img, p.Rect.Add(image.Pt(60, 0)), p, p.Rect.Min, draw.Src)
+		return img
+	}
+	img := padded()
+	var pr prep
+	if !pr.prepare(img, 48, 100, false) || !pr.found {
+		t.Fatal("no row of characters on the plain plate")
+	}
+	boxes := pr.charBoxes(pr.hm)
+	if len(boxes) != len(text) {
+		t.Fatalf("plain plate: %d characters, want %d", len(boxes), len(text))
+	}
+	first, last := boxes[0], boxes[len(boxes)-1]
+	h := first.Dy()
+	img = padded()
+	// The emblem, left of the first character where the plate has room.
+	cx, cy, r := float64(first.Min.X)-float64(h)*0.6, float64(first.Min.Y+h/2), float64(h)/2
+	if cx-r < 0 {
+		t.Fatalf("no room for the emblem left of %v", first)
+	}
+	for y := int(cy - r); y <= int(cy+r); y++ {
+		for x := int(cx - r); x <= int(cx+r); x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			d := math.Hypot(dx, dy)
+			on := math.Abs(d-r*0.45) < 2
+			if a := math.Atan2(dy, dx) * 16 / (2 * math.Pi); !on && d > r*0.45 && d <= r {
+				on = math.Abs(a-math.Round(a))*2*math.Pi*d/16 < 1.5
+			}
+			if on {
+				img.Pix[y*img.Stride+x] = 0
+			}
+		}
+	}
+	if !pr.prepare(img, 48, 100, false) || !pr.found {
+		t.Fatal("no row of characters on the plate with the emblem")
+	}
+	got := pr.charBoxes(pr.hm)
+	for _, b := range got {
+		if b.Max.X <= first.Min.X {
+			t.Errorf("got a kept box %v left of the first character (at %v): the emblem", b, first)
+		}
+	}
+	if len(got) != len(text) {
+		t.Errorf("got %d character boxes %v, want %d", len(got), got, len(text))
+	}
+	if pr.area.Min.X > first.Min.X || pr.area.Max.X < last.Max.X {
+		t.Errorf("got the characters' area %v, want it to hold %v to %v", pr.area, first, last)
+	}
 }

@@ -534,6 +534,11 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 			}
 		}
 	}
+	// Logos and emblems kept as characters of the row (they stand as tall
+	// as the characters, between or beside them): painted white too.
+	if p.dropLogos(cw, ch, charH, dr) {
+		x0, y0, x1, y1 = cw, ch, 0, 0
+	}
 	for _, c := range p.boxes {
 		x0, y0, x1, y1 = min(x0, c.x0), min(y0, c.y0), max(x1, c.x1), max(y1, c.y1)
 	}
@@ -589,7 +594,11 @@ func (p *prep) overlapsX(c blob) bool {
 // cut to the row's band (the rows of ref with a tenth of its height above
 // and below) and labelled again; the character-shaped pieces that span
 // the band, lie within two character heights of the row's ends (x0, x1)
-// and where no character was kept yet are kept.
+// and where no character was kept yet are kept. A piece too wide for one
+// character (characters joined by a smear along the row, which also runs
+// under a kept one) is cut at the kept characters: each run of its columns
+// within the row that no kept character covers is taken as a piece of its
+// own. On crops-us that read one more plate (BL0GGER) and lost none.
 func (p *prep) band(cw, ch int, ref blob, x0, x1 int) {
 	h := ref.h()
 	m := max(1, h/10)
@@ -611,14 +620,16 @@ func (p *prep) band(cw, ch int, ref blob, x0, x1 int) {
 	}
 	lab := p.lab2[:n]
 	p.comps2, p.stack = labelBin(bin, cw, bh, lab, p.comps2[:0], p.stack)
-	for i, c := range p.comps2 {
+	// take keeps the pixels of piece id (its box c, in band coordinates)
+	// when they are shaped like a character of the row.
+	take := func(id int32, c blob) {
 		w, ch := c.w(), c.h()
 		if ch*10 < h*8 || w*10 > h*13 || c.area*8 < w*ch || c.x1 < x0-2*h || c.x0 > x1+2*h {
-			continue
+			return
 		}
 		c.y0, c.y1 = c.y0+by0, c.y1+by0
 		if p.overlapsX(c) {
-			continue
+			return
 		}
 		// A frame's side, a tree, a bolt's bar: what it was cut from
 		// reaches well above and below the row, or it is a thin stroke
@@ -626,7 +637,7 @@ func (p *prep) band(cw, ch int, ref blob, x0, x1 int) {
 		j := 0
 		for y := c.y0; y <= c.y1 && j == 0; y++ {
 			for x := c.x0; x <= c.x1; x++ {
-				if lab[(y-by0)*cw+x] == int32(i+1) {
+				if lab[(y-by0)*cw+x] == id {
 					j = y*cw + x
 					break
 				}
@@ -634,17 +645,70 @@ func (p *prep) band(cw, ch int, ref blob, x0, x1 int) {
 		}
 		par := p.comps[p.lab[j]-1]
 		if par.y0 < by0-h/4 && par.y1 > by1+h/4 || w*4 < h && (c.x1 < x0 || c.x0 > x1) {
-			continue
+			return
 		}
 		for y := c.y0; y <= c.y1; y++ {
 			for x := c.x0; x <= c.x1; x++ {
-				if lab[(y-by0)*cw+x] == int32(i+1) {
+				if lab[(y-by0)*cw+x] == id {
 					p.ink[y*cw+x] = 1
 				}
 			}
 		}
 		p.boxes = append(p.boxes, c)
 	}
+	for i, c := range p.comps2 {
+		id := int32(i + 1)
+		if c.w()*10 <= h*13 {
+			take(id, c)
+			continue
+		}
+		if c.h()*10 < h*8 {
+			continue
+		}
+		// Characters joined to each other or to a kept one by a smear
+		// along the row (a dirty plate, a frame's shadow): the piece's
+		// columns within the row that no kept character covers, each run
+		// of them on its own.
+		for a := max(c.x0, x0); a <= min(c.x1, x1); {
+			if p.coveredX(a) {
+				a++
+				continue
+			}
+			b := a
+			for b+1 <= min(c.x1, x1) && !p.coveredX(b+1) {
+				b++
+			}
+			if seg, ok := pieceIn(lab, cw, id, c, a, b); ok {
+				take(id, seg)
+			}
+			a = b + 1
+		}
+	}
+}
+
+// coveredX reports whether column x lies within a kept box or next to one.
+func (p *prep) coveredX(x int) bool {
+	for _, b := range p.boxes {
+		if x >= b.x0-1 && x <= b.x1+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// pieceIn returns the box and area of the pixels labelled id (in lab, w
+// wide) within columns a..b of c's rows; ok is false when there are none.
+func pieceIn(lab []int32, w int, id int32, c blob, a, b int) (blob, bool) {
+	r := blob{x0: b, y0: c.y1, x1: a, y1: c.y0}
+	for y := c.y0; y <= c.y1; y++ {
+		for x := a; x <= b; x++ {
+			if lab[y*w+x] == id {
+				r.x0, r.y0, r.x1, r.y1 = min(r.x0, x), min(r.y0, y), max(r.x1, x), max(r.y1, y)
+				r.area++
+			}
+		}
+	}
+	return r, r.area > 0
 }
 
 // charLike reports whether c has the size and shape of a character of a

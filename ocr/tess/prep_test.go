@@ -3,6 +3,7 @@ package tess
 import (
 	"fmt"
 	"image"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -574,5 +575,41 @@ func TestSameShape(t *testing.T) {
 	}
 	if got != "WXY" {
 		t.Errorf("got %s, want WXY", got)
+	}
+}
+
+// TestBandSmear: a character joined, by a smear along the bottom of the
+// row, to a character already kept and beyond is recovered on its own:
+// the columns of the smeared piece that no kept character covers.
+func TestBandSmear(t *testing.T) {
+	const cw, ch, y0, h = 120, 60, 10, 40
+	img := image.NewGray(image.Rect(0, 0, cw, ch))
+	fillRect(img, img.Rect, 255)
+	fillRect(img, image.Rect(20, y0, 26, y0+h), 0)     // an L's stem
+	fillRect(img, image.Rect(20, y0+h-6, 40, y0+h), 0) // and foot
+	fillRect(img, image.Rect(50, y0, 57, y0+h-4), 0)   // an I, kept
+	fillRect(img, image.Rect(40, y0+h-4, 80, y0+h), 0) // the smear, under the I and on
+	var p prep
+	p.src = slices.Clone(img.Pix)
+	p.label(cw, ch, 128)
+	p.ink = make([]uint8, cw*ch)
+	kept := blob{x0: 50, y0: y0, x1: 56, y1: y0 + h - 5}
+	for y := kept.y0; y <= kept.y1; y++ {
+		for x := kept.x0; x <= kept.x1; x++ {
+			p.ink[y*cw+x] = 1
+		}
+	}
+	p.boxes = []blob{kept}
+	p.band(cw, ch, blob{y0: y0, y1: y0 + h - 1}, 20, 100)
+	if len(p.boxes) != 2 {
+		t.Fatalf("got boxes %+v, want the I's and the L's", p.boxes)
+	}
+	if b := p.boxes[1]; b.x0 != 20 || b.x1 < 39 || b.x1 > 48 || b.h() < h*8/10 {
+		t.Errorf("got the L's box %+v, want columns 20 to 39 (and the smear up to the I), %d rows", b, h)
+	}
+	for y := y0; y < y0+h; y++ {
+		if p.ink[y*cw+22] == 0 {
+			t.Fatalf("the L's stem is not kept at row %d", y)
+		}
 	}
 }
