@@ -34,6 +34,7 @@ import (
 //   - arbitrate: a character whose glyph matches one of its other choices
 //     clearly better than the choice read takes that one (not a look-alike:
 //     those the plate syntax settles).
+//   - bars: an I whose glyph is a bar with a flag becomes a 1 (see bars).
 //
 // Measured with alpreval, one worker, top-1 exact before and after both:
 // crops-us 76.1 and 78.9 %, endtoend-us 54.7 and 60.4 %, endtoend-eu 62.8
@@ -208,12 +209,7 @@ type glyphs struct {
 // at returns the scores of the glyph at q's place; nil when there is no
 // character box there, or one wider than a character (characters joined).
 func (g *glyphs) at(q pos) *glyphScores {
-	if !g.done {
-		g.boxes, g.done = g.p.charBoxes(g.p.hm), true
-		g.scores = make([]*glyphScores, len(g.boxes))
-	}
-	x := mapX(q.x, g.lay, g.p.cols)
-	j := slices.IndexFunc(g.boxes, func(b image.Rectangle) bool { return x >= b.Min.X && x < b.Max.X })
+	j := g.boxAt(q)
 	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 {
 		return nil
 	}
@@ -223,10 +219,21 @@ func (g *glyphs) at(q pos) *glyphScores {
 	return g.scores[j]
 }
 
+// boxAt returns the index of the character box at q's place, -1 when
+// there is none.
+func (g *glyphs) boxAt(q pos) int {
+	if !g.done {
+		g.boxes, g.done = g.p.charBoxes(g.p.hm), true
+		g.scores = make([]*glyphScores, len(g.boxes))
+	}
+	x := mapX(q.x, g.lay, g.p.cols)
+	return slices.IndexFunc(g.boxes, func(b image.Rectangle) bool { return x >= b.Min.X && x < b.Max.X })
+}
+
 // checkGlyphs checks the characters of a reading's positions, and of each
 // model's own (offered as candidates too), against their glyphs in the
-// prepared crop: verify on all, arbitrate on ps (on the models' own
-// readings it lost plates). lay are the columns of the layout the
+// prepared crop: verify on all, arbitrate and bars on ps (on the models'
+// own readings arbitrate lost plates). lay are the columns of the layout the
 // positions' x are in (see prep.colX). It does nothing when the crop had no
 // row of characters.
 func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
@@ -238,6 +245,77 @@ func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
 		g.verify(e)
 	}
 	g.arbitrate(ps)
+	g.bars(ps)
+}
+
+// bars: a character read as I whose glyph is a bar with a flag (ink
+// beside the top of the stem on its left, none on its right) becomes a 1.
+// The LSTM models read a 1 as I where the plate font's 1 is a plain bar
+// with a short flag (VTP781 read VTP78I); an I with serifs (on most US
+// plates it has them, and its top reaches both sides) is not taken for a
+// flag. The other way, a bar without a flag is no I: many fonts' 1 is a
+// plain bar (Massachusetts', the DIN of Europe). On crops-us this read 3
+// more plates, on endtoend-eu 1, and lost none; a flag from 0.4 to 0.6 of
+// the stem's width, with the right side under 0.2 to 0.5 of it, read the
+// same plates.
+func (g *glyphs) bars(ps []pos) {
+	for i, q := range ps {
+		if len(q.opts) == 0 || q.opts[0].text != "I" {
+			continue
+		}
+		if j := g.boxAt(q); j >= 0 && flagged(g.p.src, g.p.cw, g.boxes[j]) {
+			ps[i].opts = promote(q.opts, "1")
+		}
+	}
+}
+
+// flagged reports whether the glyph in b of pix (stride; dark on light) is
+// a bar with a flag: its stem (the longest run of ink of the rows from 35
+// to 75 % of its height) at most 0.3 of its height wide, and, in its top
+// fifth, ink at least half the stem's width left of the stem and less
+// than 0.3 of it right of it.
+func flagged(pix []uint8, stride int, b image.Rectangle) bool {
+	h := b.Dy()
+	if h < 10 {
+		return false
+	}
+	var l0, l1 []int
+	for y := b.Min.Y + h*35/100; y < b.Min.Y+h*75/100; y++ {
+		row := pix[y*stride : y*stride+b.Max.X]
+		best, start := [2]int{-1, -1}, -1
+		for x := b.Min.X; x <= b.Max.X; x++ {
+			ink := x < b.Max.X && row[x] < 128
+			if ink && start < 0 {
+				start = x
+			}
+			if !ink && start >= 0 {
+				if x-start > best[1]-best[0] {
+					best = [2]int{start, x}
+				}
+				start = -1
+			}
+		}
+		if best[0] >= 0 {
+			l0, l1 = append(l0, best[0]), append(l1, best[1])
+		}
+	}
+	if len(l0) < 3 {
+		return false
+	}
+	sx0, sx1 := median(l0), median(l1)
+	sw := sx1 - sx0
+	if sw < 1 || sw*10 > h*3 {
+		return false
+	}
+	left, right := 0, 0
+	for y := b.Min.Y; y < b.Min.Y+h*22/100; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if pix[y*stride+x] < 128 {
+				left, right = max(left, sx0-x), max(right, x+1-sx1)
+			}
+		}
+	}
+	return left*10 >= sw*5 && right*10 < sw*3
 }
 
 // verify: where a character read as one of checkLetters has a glyph that

@@ -200,3 +200,28 @@ func TestDropLogos(t *testing.T) {
 		t.Errorf("got the characters' area %v, want it to hold %v to %v", pr.area, first, last)
 	}
 }
+
+// TestBars: a 1 read as I becomes 1 (Go Bold's 1 has a flag); an I read as
+// I stays (its top serif reaches both sides of the stem), and so does any
+// other character read as I.
+func TestBars(t *testing.T) {
+	text := "71I1LT4"
+	p, boxes := preparedGlyphs(t, text)
+	read := "7IIIIT4" // the 1s, the I and the L read as I
+	ps := make([]pos, len(text))
+	for i, b := range boxes {
+		ps[i] = pos{opts: []alt{{read[i : i+1], 90}, {"J", 30}}, x: mapX((b.Min.X+b.Max.X)/2, p.cols, p.colX)}
+	}
+	(&glyphs{p: p, lay: p.colX}).bars(ps)
+	if got, want := firsts(ps), "71I1IT4"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if o := ps[1].opts; len(o) != 3 || o[0].conf != 90 || o[1].text != "I" || o[2].text != "J" {
+		t.Errorf("position 1: got choices %v, want 1 at 90, then I, then J", o)
+	}
+	for i, b := range boxes {
+		if got, want := flagged(p.src, p.cw, b), text[i] == '1'; got != want {
+			t.Errorf("%c: got flagged %v, want %v", text[i], got, want)
+		}
+	}
+}
