@@ -174,8 +174,8 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 	}
 	if again && e.Reread != 0 {
 		if wb, ok := widened(img, box, rd.Chars); ok {
-			// The characters reach the crop's side: the detector may
-			// have cut the plate short there.
+			// The characters come near the crop's side: the detector
+			// may have cut the plate short there.
 			rdw, err := e.Reader.Read(Crop(img, wb))
 			if err != nil {
 				return rd, crop, err
