@@ -11,7 +11,8 @@
 # `tesseract ... lstm.train`, build a starter model with
 # combine_lang_model, train a small network from scratch with lstmtraining
 # (ITER iterations, default 150000), and write ocr/tess/model/plate.traineddata
-# (an integer model, as Read uses it), which the package embeds. The data are
+# (an integer model, as Read uses it), which the package embeds, or the file
+# ALPRD_PLATE_OUT names (to compare a candidate model before replacing it). The data are
 # seeded (ALPRD_TRAIN_SEED=1); lstmtraining runs on all cores, so a rerun
 # gives a model of the same quality, not the same bytes. About 50 minutes
 # on 2 busy cores (15 to synthesize and convert, 35 to train).
@@ -22,7 +23,7 @@ WORK=${1:-${TMPDIR:-/tmp}/alprd-plate-train}
 N=${ALPRD_TRAIN_N:-80000}
 ITER=${ITER:-150000}
 NET='[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'
-OUT=$ROOT/ocr/tess/model/plate.traineddata
+OUT=${ALPRD_PLATE_OUT:-$ROOT/ocr/tess/model/plate.traineddata}
 log() { printf 'train: %s\n' "$*" >&2; }
 
 FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura fonts-opendin fonts-open-sans tesseract-ocr)
@@ -67,13 +68,14 @@ log "synthesizing $N lines into $WORK/lines"
 log "making .lstmf files"
 # lstm.train reads the model's configuration only (tessedit_init_config_only).
 xargs -P "$(nproc)" -I{} sh -c 'tesseract "$1" "${1%.png}" --psm 13 lstm.train >/dev/null 2>&1' _ {} <"$WORK/lines/list.txt"
-ls "$WORK"/lines/*.lstmf | sort >"$WORK/all.txt"
+# (find, not a glob: tens of thousands of names overflow the argument list)
+find "$WORK/lines" -name '*.lstmf' | sort >"$WORK/all.txt"
 # Every 20th line is held out to watch the error rate.
 awk 'NR % 20 == 0' "$WORK/all.txt" >"$WORK/eval.txt"
 awk 'NR % 20 != 0' "$WORK/all.txt" >"$WORK/train.txt"
 
 log "starter model"
-cat "$WORK"/lines/*.gt.txt >"$WORK/all.gt"
+find "$WORK/lines" -name '*.gt.txt' -print0 | sort -z | xargs -0 cat >"$WORK/all.gt"
 unicharset_extractor --output_unicharset "$WORK/unicharset" --norm_mode 1 "$WORK/all.gt" >/dev/null 2>&1
 # Only Han scripts use the radical table, but the file must parse.
 echo "19968 1 1" >"$WORK/script/radical-stroke.txt"
