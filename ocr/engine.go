@@ -219,7 +219,8 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 // by a whole character height instead, it read two plates fewer. Set off
 // within three quarters of a character height, it reads 2 more
 // endtoend-us plates (a further look's vote, more than a plate cut short)
-// and 2 more endtoend-br ones, and 1 endtoend-eu plate fewer; from half a
+// and 2 more endtoend-br ones, and one endtoend-eu plate fewer with O and
+// 0 taken as equal (top-1 exact unchanged); from half a
 // height to a whole one it read the same plates, and so did widening
 // always. Doing it for every region, not just the best, read one more
 // endtoend-us plate for twice the time.
