@@ -206,24 +206,26 @@ func (e *Engine) read(img *image.Gray, box image.Rectangle, again bool) (Reading
 
 // widened returns box widened by half a character height on each side
 // where the characters a Reader found in its crop (chars, in the crop's
-// coordinates, see Reading.Chars) come within about a character's width
-// (three quarters of a character height) of the crop's edge, the frame
-// permitting: a plate the detector may have cut short. ok is false when no
-// side is widened.
+// coordinates, see Reading.Chars) come within half a character height of
+// the crop's edge (chars holds a quarter of their height around them, and
+// a further quarter is allowed), the frame permitting: a plate the
+// detector may have cut short. ok is false when no side is widened.
 //
 // As a further look at the best region (see Engine.Reread) it took top-1
 // on endtoend-br from 77.8 to 81.0 % (Brazilian plates whose first letter
 // the detector's box left out) and changed no other set's top-1, for
 // about 4 ms more median time per endtoend-us image, when only characters
-// reaching the edge (within a quarter of their height) set it off; widened
-// by a whole character height instead, it read two plates fewer. Set off
-// within three quarters of a character height, it reads 2 more
-// endtoend-us plates (a further look's vote, more than a plate cut short)
-// and 2 more endtoend-br ones, and one endtoend-eu plate fewer with O and
-// 0 taken as equal (top-1 exact unchanged); from half a
-// height to a whole one it read the same plates, and so did widening
-// always. Doing it for every region, not just the best, read one more
-// endtoend-us plate for twice the time.
+// within a quarter of their height of the edge set it off; widened by a
+// whole character height instead, it read two plates fewer. Set off within
+// half a character height, as now, it reads 2 more endtoend-us plates (a
+// further look's vote, more than a plate cut short) and 1 more
+// endtoend-br one, for 2 ms more median time on endtoend-us and 3 % fewer
+// frames per second in the daemon's simulation. Set off within three
+// quarters of a height (or always) it read one more endtoend-br plate but
+// took a fifth of the daemon's frames per second, its synthesized plates
+// setting it off far more often than the photos do. Doing it for every
+// region, not just the best, read one more endtoend-us plate for twice
+// the time.
 func widened(img *image.Gray, box, chars image.Rectangle) (image.Rectangle, bool) {
 	cb := box.Intersect(img.Rect)
 	if chars.Empty() || cb.Empty() {
@@ -231,13 +233,13 @@ func widened(img *image.Gray, box, chars image.Rectangle) (image.Rectangle, bool
 	}
 	k := chars.Add(cb.Min)
 	// chars holds a quarter of a character height above and below them:
-	// h is half a character height.
-	h := k.Dy() / 3
+	// h is half a character height, near a quarter.
+	h, near := k.Dy()/3, k.Dy()/6
 	wb := cb
-	if k.Min.X-h <= cb.Min.X {
+	if k.Min.X-near <= cb.Min.X {
 		wb.Min.X -= h
 	}
-	if k.Max.X+h >= cb.Max.X {
+	if k.Max.X+near >= cb.Max.X {
 		wb.Max.X += h
 	}
 	wb = wb.Intersect(img.Rect)

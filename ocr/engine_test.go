@@ -276,11 +276,11 @@ func TestEngineWidened(t *testing.T) {
 			[]image.Point{{100, 50}, {110, 50}, {80, 40}}},
 		{"both", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, c.Dx(), 40) },
 			[]image.Point{{100, 50}, {120, 50}, {80, 40}}},
-		// Chars within half their area's height (10) of the left side:
-		// widened there too; further from both sides: not.
-		{"near", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(8, 10, 85, 40) },
+		// Chars within a sixth of their area's height (5) of the left
+		// side: widened there too; further from both sides: not.
+		{"near", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(4, 10, 85, 40) },
 			[]image.Point{{100, 50}, {110, 50}, {80, 40}}},
-		{"inside", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(15, 10, 85, 40) },
+		{"inside", image.Rect(100, 50, 200, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(7, 10, 93, 40) },
 			[]image.Point{{100, 50}, {80, 40}}},
 		{"frame's edge", image.Rect(0, 50, 100, 100), func(c image.Rectangle) image.Rectangle { return image.Rect(0, 10, 80, 40) },
 			[]image.Point{{100, 50}, {80, 40}}},
