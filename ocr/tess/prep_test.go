@@ -199,7 +199,12 @@ func TestMergeUnread(t *testing.T) {
 		{"either order", eng, plate, 40, "SK2W6K"},
 		{"no row found: the more confident", plate, eng, 0, "SKW6K"},
 		{"a logo is not filled", plate, []pos{ch("S", 95, 22), ch("K", 95, 61), hole("@", 98), ch("W", 95, 141), ch("6", 95, 178), ch("K", 95, 221)}, 40, "SKW6K"},
-		{"not at an end", []pos{ch("0", 90, 20), ch("K", 90, 60), ch("C", 90, 100)}, []pos{hole("\\", 18), ch("K", 95, 62), ch("C", 95, 101), ch("S", 95, 140)}, 40, "KCS"},
+		{"as many characters: merged position by position", []pos{ch("0", 90, 20), ch("K", 90, 60), ch("C", 90, 100)}, []pos{hole("\\", 18), ch("K", 95, 62), ch("C", 95, 101), ch("S", 95, 140)}, 40, "KCS"},
+		// A Slovak plate's last I, read "l" by the English model.
+		{"at an end", []pos{ch("R", 90, 20), ch("K", 90, 60), ch("7", 90, 100), ch("7", 90, 140), ch("A", 90, 180), ch("I", 80, 215)},
+			[]pos{ch("R", 95, 21), ch("K", 95, 61), ch("7", 95, 101), ch("7", 95, 139), ch("A", 95, 181), hole("l", 214)}, 40, "RK77AI"},
+		{"a logo at an end is not filled", []pos{ch("R", 90, 20), ch("K", 90, 60), ch("7", 90, 100), ch("7", 90, 140), ch("A", 90, 180), ch("B", 80, 215)},
+			[]pos{ch("R", 95, 21), ch("K", 95, 61), ch("7", 95, 101), ch("7", 95, 139), ch("A", 95, 181), hole("@", 214)}, 40, "RK77A"},
 		{"too far to match", []pos{ch("A", 90, 20), ch("B", 90, 60), ch("C", 90, 300), ch("D", 90, 340)}, []pos{ch("A", 95, 20), hole("e", 200), ch("D", 95, 340)}, 40, "AD"},
 	}
 	for _, tt := range tests {
