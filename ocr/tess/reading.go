@@ -204,9 +204,9 @@ func (pg page) slots(allowed *[256]bool, minAlt float64) []pos {
 // misreads one character next to the gap between the character groups (a
 // plate's 2 as "e") or at a plate's end (a Slovak plate's last I as "l" or
 // "|") while the other reads it. Filled only between two characters both
-// readings have, as at first, 2 plates of crops-us and 3 of endtoend-eu
-// fewer were read right, and one of endtoend-us more (AYE132, a plate that
-// one look more or fewer flips). Keeping whatever only one reading saw did
+// readings have, as at first, 2 plates of crops-us and 2 of endtoend-eu
+// (3 with O and 0 equal) fewer were read right, and one of endtoend-us
+// more (AYE132, a plate that one look more or fewer flips). Keeping whatever only one reading saw did
 // worse on real plates (the extra character is more often a mark, a logo,
 // a bar or a frame's edge, than a character), and so did a symbol such as
 // "@" taken for a misread character; merging the aligned characters as
