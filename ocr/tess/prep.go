@@ -534,6 +534,7 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 			}
 		}
 	}
+	p.nrecovered = len(p.boxes) - nrow
 	// Logos and emblems kept as characters of the row (they stand as tall
 	// as the characters, between or beside them): painted white too.
 	if p.dropLogos(cw, ch, charH, dr) {
@@ -545,7 +546,6 @@ func (p *prep) clean(cw, ch int) (r image.Rectangle, charH int, ok bool) {
 	m := charH / 4
 	r = image.Rect(max(0, x0-m), max(0, y0-m), min(cw, x1+1+m), min(ch, y1+1+m))
 	p.nkeep = len(p.boxes)
-	p.nrecovered = len(p.boxes) - nrow
 	// Columns: the kept components' x ranges, widened by the dilation
 	// radius and merged where they then overlap (pieces of one character
 	// stay together).
