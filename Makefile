@@ -76,6 +76,8 @@ demo: build
 # plate-model retrains ocr/tess/model/plate.traineddata, the Tesseract LSTM
 # plate model the reader embeds, from synthesized plates only (about 50 min on
 # 2 cores; installs fonts and Tesseract's training tools when run as root).
+# ALPRD_PLATE_OUT=FILE writes the model there instead, to compare it with
+# alpreval before it replaces the embedded one.
 plate-model: deps
 	bash ocr/tess/train/train.sh
 
