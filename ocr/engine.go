@@ -44,8 +44,8 @@ type Engine struct {
 	// cut differently, and its mistakes then differ more than its right
 	// readings do. When the two readings disagree, a third crop, its box
 	// grown by twice Reread, joins the vote. Before those, when the
-	// characters of the first reading reach a side of the crop, a crop
-	// widened there (see widened) is read and votes with it. The other
+	// characters of the first reading come near a side of the crop, a
+	// crop widened there (see widened) is read and votes with it. The other
 	// regions are read once: rereading them too read one plate more of
 	// the 106 real US photos for 40 % more time. DefaultReread is what the
 	// unit and alpreval use.

@@ -49,7 +49,10 @@
 // better (both models take the narrow W and M of US plates for N and H),
 // and a character takes another of its choices when that one matches
 // clearly better and is not its look-alike (0/O/D/Q, 2/Z, 1/I: the plate
-// syntax settles those).
+// syntax settles those); an I drawn as a bar with a flag becomes a 1.
+// Before reading, emblems kept in the row of characters (a state's peach
+// or compass) are painted out when their glyph matches no character (see
+// dropLogos).
 //
 // A reading of low confidence is read again at another scale, and the more
 // confident reading kept (see secondBelow).

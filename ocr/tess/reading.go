@@ -206,12 +206,12 @@ func (pg page) slots(allowed *[256]bool, minAlt float64) []pos {
 // "|") while the other reads it. Filled only between two characters both
 // readings have, as at first, 2 plates of crops-us and 2 of endtoend-eu
 // (3 with O and 0 equal) fewer were read right, and one of endtoend-us
-// more (AYE132, a plate that one look more or fewer flips). Keeping whatever only one reading saw did
-// worse on real plates (the extra character is more often a mark, a logo,
-// a bar or a frame's edge, than a character), and so did a symbol such as
-// "@" taken for a misread character; merging the aligned characters as
-// well gained 2 of 43 plates in Europe and 1 of 63 in Brazil but lost 2 of
-// 106 in the US.
+// more (AYE132, a plate that one look more or fewer flips). Keeping
+// whatever only one reading saw did worse on real plates (the extra
+// character is more often a mark, a logo, a bar or a frame's edge, than a
+// character), and so did a symbol such as "@" taken for a misread
+// character; merging the aligned characters as well gained 2 of 43 plates
+// in Europe and 1 of 63 in Brazil but lost 2 of 106 in the US.
 func mergePositions(a, b []pos, wa, charH float64) []pos {
 	ka, kb := kept(a), kept(b)
 	if len(ka) == len(kb) {
@@ -227,8 +227,7 @@ func mergePositions(a, b []pos, wa, charH float64) []pos {
 	if charH <= 0 {
 		return ka
 	}
-	// a is the reading kept. The pairs of characters are the anchors
-	// between which b's characters may fill a's misreadings.
+	// a is the reading kept; b's characters fill its misreadings.
 	var out []pos
 	for _, p := range align(a, b, charH) {
 		switch {

@@ -51,8 +51,6 @@ func (s *tmuxSession) screen() string {
 	return s.must("capture-pane", "-p", "-t", "console")
 }
 
-// waitFor polls the screen until it shows every want; the deadline is
-// generous (a loaded CI machine), it is not what the test measures.
 // quit presses q in the console and checks that alprctl exits 0 and
 // leaves the terminal as it found it: cooked mode, the password (typed
 // earlier) never echoed, the console's screen gone, the main screen and
@@ -79,6 +77,8 @@ func (s *tmuxSession) quit(password string) {
 	}
 }
 
+// waitFor polls the screen until it shows every want; the deadline is
+// generous (a loaded CI machine), it is not what the test measures.
 func (s *tmuxSession) waitFor(want ...string) string {
 	s.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
