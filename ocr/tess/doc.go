@@ -34,12 +34,13 @@
 //     character when they have as many characters, the English model's
 //     confidences weighing more (see plateWeight); otherwise the more
 //     confident one is kept, and where it read a character outside the
-//     whitelist between characters both read (a 2 read as "e"), the
-//     other's character there, aligned by their boxes. Before that, each
-//     drops the symbols whose boxes are off the row of characters (too
-//     short, or above or below it), and the plate model the symbols that
-//     the other reads as a mark ("@", "+", "©": a logo between the
-//     characters).
+//     whitelist (a 2 read as "e"), the other's character there, aligned
+//     by their boxes. Before that, each drops the symbols whose boxes are
+//     off the row of characters (too short, or above or below it), and
+//     the plate model the symbols that the other reads as a mark ("@",
+//     "+", "©": a logo between the characters), unless the glyph there
+//     matches the plate model's character well: then the mark is a
+//     character misread (English reads some fonts' 0 as "@").
 //
 // The characters read are then checked against their glyphs (see
 // glyph.go): each glyph, the character's box in the prepared crop, is

@@ -277,12 +277,46 @@ func TestUnderMarks(t *testing.T) {
 		{text: "|", conf: 98, box: [4]int{88, 36, 102, 84}},
 		{text: "#", conf: 90, box: [4]int{30, 30, 130, 90}}, // a run's box
 	}
-	var got []string
-	for _, s := range underMarks(plate, eng, 48) {
-		got = append(got, s.text)
+	under := func(glyph func(sym) bool) string {
+		ps, es := slices.Clone(plate), slices.Clone(eng)
+		var got []string
+		for _, s := range underMarks(ps, es, 48, glyph) {
+			got = append(got, s.text)
+		}
+		for _, e := range es {
+			if e.misread {
+				got = append(got, "misread:"+e.text)
+			}
+		}
+		return strings.Join(got, " ")
 	}
-	if g := strings.Join(got, ""); g != "6K12" {
-		t.Errorf("kept %q, want 6K12", g)
+	if g := under(nil); g != "6 K 1 2" {
+		t.Errorf("kept %q, want 6 K 1 2", g)
+	}
+	// The glyph says the X is an X: it stays, and the "@" over it is a
+	// misread X.
+	isX := func(s sym) bool { return s.text == "X" }
+	if g := under(isX); g != "6 X K 1 2 misread:@" {
+		t.Errorf("with the glyph check, kept %q, want 6 X K 1 2 misread:@", g)
+	}
+}
+
+// TestLeadingZero: English reads a Go Bold 0 before a letter as "@", and
+// the plate model's 0 under it was dropped as a logo's (0XYZ555 read
+// XYZ555); its glyph keeps it now.
+func TestLeadingZero(t *testing.T) {
+	r := openReader(t, Config{})
+	for _, text := range []string{"0MKG920", "0XYZ555", "0PLT771"} {
+		for _, w := range []int{200, 320} {
+			rd, err := r.Read(plate(t, "us-ca", text, w, false, synth.GoBold))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// O or 0: the plate syntax settles that.
+			if got := strings.ReplaceAll(rd.Text, "O", "0"); got != text {
+				t.Errorf("%s, %d px wide: read %q (raw %q)", text, w, rd.Text, rd.Raw)
+			}
+		}
 	}
 }
 

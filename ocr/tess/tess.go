@@ -209,7 +209,11 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		// area.
 		h, mid := float64(charH), float64(r.prep.pad)+float64(r.prep.sh)/2
 		plate, eng = offRow(plate, h, mid), offRow(eng, h, mid)
-		plate = underMarks(plate, eng, h)
+		g := &glyphs{p: &r.prep, lay: r.colX}
+		plate = underMarks(plate, eng, h, func(s sym) bool {
+			sc := g.at(pos{x: (s.box[0] + s.box[2]) / 2})
+			return sc != nil && sc.of(strings.TrimSpace(s.text)) >= glyphKeep
+		})
 	}
 	rowH := 0.0
 	if r.prep.found {
