@@ -12,23 +12,29 @@ DEMO_SECONDS ?= 0
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: all deps build test test-fips test-long vet bench eval demo cross plate-model glyph-templates clean tidy-check
+.PHONY: all deps build test test-fips test-long vet bench eval demo cross plate-model glyph-templates glyph-net clean tidy-check
 
 all: build
 
-# deps installs the Debian packages the build and the tests need, when missing.
-deps:
-	@missing=""; for p in $(DEBS); do \
+# install-debs installs the Debian packages $(1) that are missing, as root;
+# otherwise it prints the command and fails. $(2) names the target.
+define install-debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "deps: installing$$missing"; \
+	    echo "$(2): installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "deps: missing Debian packages; run: sudo apt-get install$$missing"; exit 1; \
+	    echo "$(2): missing Debian packages; run: sudo apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# deps installs the Debian packages the build and the tests need, when missing.
+deps:
+	$(call install-debs,$(DEBS),deps)
 	@command -v $(GO) >/dev/null || { echo "deps: Go 1.26 is not on PATH"; exit 1; }
 
 build: deps
@@ -87,12 +93,18 @@ plate-model: deps
 # missing, as root).
 GLYPH_FONTS := fonts-dejavu-core fonts-b612
 glyph-templates: deps
-	@missing=""; for p in $(GLYPH_FONTS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  [ "$$(id -u)" = 0 ] || { echo "glyph-templates: run: sudo apt-get install$$missing"; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(call install-debs,$(GLYPH_FONTS),glyph-templates)
 	ALPRD_GLYPHS_OUT=$(CURDIR)/ocr/tess/model/glyphs.bin $(GO) test -count=1 -run '^TestGlyphTemplates$$' ./ocr/tess
+
+# glyph-net retrains ocr/tess/model/glyphnet.bin, the small network that
+# classifies a character's glyph (see ocr/tess/glyphnet.go), from letters and
+# digits synthesized in Go's fonts and those of the Debian packages below
+# (installed when missing, as root); deterministic, about 2 minutes.
+NET_FONTS := fonts-dejavu-core fonts-dejavu-extra fonts-b612 fonts-urw-base35 fonts-liberation \
+	fonts-freefont-ttf fonts-ocr-b fonts-hack fonts-opendin fonts-roboto-unhinted
+glyph-net: deps
+	$(call install-debs,$(NET_FONTS),glyph-net)
+	ALPRD_GLYPHNET_OUT=$(CURDIR)/ocr/tess/model/glyphnet.bin $(GO) test -count=1 -timeout 30m -run '^TestGlyphNet$$' ./ocr/tess
 
 # cross builds for Raspberry Pi OS 64-bit (linux/arm64).
 cross:

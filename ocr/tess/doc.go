@@ -51,6 +51,9 @@
 // and a character takes another of its choices when that one matches
 // clearly better and is not its look-alike (0/O/D/Q, 2/Z, 1/I: the plate
 // syntax settles those); an I drawn as a bar with a flag becomes a 1.
+// Then a small neural network trained on synthesized glyphs (see
+// glyphnet.go) weighs each character's choices with its probabilities,
+// and offers the characters the models missed (see fuse).
 // Before reading, emblems kept in the row of characters (a state's peach
 // or compass) are painted out when their glyph matches no character (see
 // dropLogos).

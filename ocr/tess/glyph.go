@@ -219,6 +219,29 @@ func (g *glyphs) at(q pos) *glyphScores {
 	return g.scores[j]
 }
 
+// probs returns the network's probabilities (see glyphNet) for the glyph
+// at q's place; nil where at has no scores. They are kept in the prep's
+// netMemo, for the read of the same crop at another scale.
+func (g *glyphs) probs(q pos) *[netOut]float32 {
+	j := g.boxAt(q)
+	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 || net == nil {
+		return nil
+	}
+	b := g.boxes[j]
+	p, ok := g.p.netMemo[b]
+	if !ok {
+		v := cells(g.p.src, g.p.cw, b, true)
+		normalise(&v)
+		pr := net.probs(&v)
+		p = &pr
+		if g.p.netMemo == nil {
+			g.p.netMemo = map[image.Rectangle]*[netOut]float32{}
+		}
+		g.p.netMemo[b] = p
+	}
+	return p
+}
+
 // boxAt returns the index of the character box at q's place, -1 when
 // there is none.
 func (g *glyphs) boxAt(q pos) int {
@@ -245,6 +268,7 @@ func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
 		g.verify(e)
 	}
 	g.arbitrate(ps)
+	fuse(ps, g.probs)
 	g.bars(ps)
 }
 

@@ -25,14 +25,7 @@ var glyphFonts = []string{
 // the letter, then its ink box scaled to glyphW x glyphH cells.
 func renderTemplates(tb testing.TB, data []byte) []byte {
 	tb.Helper()
-	f, err := opentype.Parse(data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 100, DPI: 72, Hinting: font.HintingNone})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	face := openFace(tb, data, 100)
 	defer face.Close()
 	var out []byte
 	for _, c := range []byte(glyphLetters) {
@@ -46,6 +39,21 @@ func renderTemplates(tb testing.TB, data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// openFace opens the font data (OpenType or TrueType) at size points of
+// 72 DPI, unhinted.
+func openFace(tb testing.TB, data []byte, size float64) font.Face {
+	tb.Helper()
+	f, err := opentype.Parse(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return face
 }
 
 // TestGlyphTemplates checks that the templates built into the package

@@ -118,6 +118,7 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if crop == nil {
 		return ocr.Reading{}, nil
 	}
+	clear(r.prep.netMemo)
 	rd, err := r.read(crop, r.cfg.CharHeight)
 	if r.prep.found {
 		rd.Chars = r.prep.area.Add(crop.Rect.Min)
