@@ -344,9 +344,9 @@ func flagged(pix []uint8, stride int, b image.Rectangle) bool {
 
 // verify: where a character read as one of checkLetters has a glyph that
 // W's or M's templates match best of the four, and clearly better than
-// the letter read's (see verifyMargin), that letter becomes its first
-// choice, with the first choice's confidence, and the letter read its
-// second.
+// the letter read's (see verifyMargin), or that the network takes for a W
+// or an M (see netLetter), that letter becomes its first choice, with the
+// first choice's confidence, and the letter read its second.
 func (g *glyphs) verify(ps []pos) {
 	for i, q := range ps {
 		if len(q.opts) == 0 || len(q.opts[0].text) != 1 || !strings.Contains(checkLetters, q.opts[0].text) {
@@ -364,9 +364,41 @@ func (g *glyphs) verify(ps []pos) {
 		}
 		if (best == "W" || best == "M") && best != read && s.of(best) >= max(s.of(read)+verifyMargin, glyphMin) {
 			ps[i].opts = promote(q.opts, best)
+			continue
+		}
+		if p := g.probs(q); p != nil {
+			if c := netLetter(p, read); c != read {
+				ps[i].opts = promote(q.opts, c)
+			}
 		}
 	}
 }
+
+// netLetter returns the W or M that the network's probabilities p say a
+// glyph read as the letter read (one of checkLetters) is: one it gives at
+// least netCheck while it gives read at most netCheckRead; else read. The
+// templates miss some W and M of the smallest plates that the network
+// sees: on endtoend-us it read 2 more plates (CWM2998 read CNH2998,
+// 6MWF778 read 6MHF778) and changed no other plate of the four sets, with
+// netCheck from 0.5 to 0.7 and netCheckRead from 0.1 to 0.3 alike (0.9 and
+// 0.05: one plate).
+func netLetter(p *[netOut]float32, read string) string {
+	ri := strings.Index(glyphLetters, read)
+	if ri < 0 || float64(p[ri]) > netCheckRead {
+		return read
+	}
+	for _, c := range []string{"W", "M"} {
+		if c != read && float64(p[strings.Index(glyphLetters, c)]) >= netCheck {
+			return c
+		}
+	}
+	return read
+}
+
+const (
+	netCheck     = 0.6
+	netCheckRead = 0.2
+)
 
 // arbitrate: where one of a character's other choices, not a look-alike
 // of the first and given at least arbitrateConf of its confidence, has

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -425,5 +426,34 @@ func BenchmarkGlyphNet(b *testing.B) {
 	v := glyphSample(masks[7], rand.New(rand.NewPCG(3, 0)))
 	for b.Loop() {
 		net.probs(&v)
+	}
+}
+
+// TestNetLetter: a letter read as H, N, M or W becomes the W or M the
+// network is sure of, only when it gives the letter read little.
+func TestNetLetter(t *testing.T) {
+	p := func(w, m, h float32) *[netOut]float32 {
+		var out [netOut]float32
+		out[strings.IndexByte(glyphLetters, 'W')] = w
+		out[strings.IndexByte(glyphLetters, 'M')] = m
+		out[strings.IndexByte(glyphLetters, 'H')] = h
+		return &out
+	}
+	for _, tt := range []struct {
+		read    string
+		w, m, h float32
+		want    string
+	}{
+		{"H", 0.9, 0, 0.05, "W"},
+		{"H", 0, 0.7, 0.1, "M"},
+		{"H", 0.5, 0.4, 0.1, "H"}, // neither sure enough
+		{"H", 0.7, 0, 0.25, "H"},  // the letter read keeps too much
+		{"N", 0.8, 0, 0, "W"},     // N gets 0
+		{"W", 0.1, 0.85, 0, "M"},  // W gets 0.1
+		{"M", 0.05, 0.95, 0, "M"}, // already M
+	} {
+		if got := netLetter(p(tt.w, tt.m, tt.h), tt.read); got != tt.want {
+			t.Errorf("read %s, W %.2f M %.2f H %.2f: got %s, want %s", tt.read, tt.w, tt.m, tt.h, got, tt.want)
+		}
 	}
 }
