@@ -255,8 +255,10 @@ func (g *glyphs) boxAt(q pos) int {
 
 // checkGlyphs checks the characters of a reading's positions, and of each
 // model's own (offered as candidates too), against their glyphs in the
-// prepared crop: verify on all, arbitrate and bars on ps (on the models'
-// own readings arbitrate lost plates). lay are the columns of the layout the
+// prepared crop: verify and the network's fuse on all, arbitrate and bars
+// on ps (on the models' own readings arbitrate lost plates; fuse there won
+// 2 crops-us plates, lost one of endtoend-us, and put 9 more labels among
+// the top 10 over the four sets). lay are the columns of the layout the
 // positions' x are in (see prep.colX). It does nothing when the crop had no
 // row of characters.
 func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
@@ -264,11 +266,14 @@ func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
 		return
 	}
 	g := &glyphs{p: p, lay: lay}
-	for _, e := range append([][]pos{ps}, each...) {
+	all := append([][]pos{ps}, each...)
+	for _, e := range all {
 		g.verify(e)
 	}
 	g.arbitrate(ps)
-	fuse(ps, g.probs)
+	for _, e := range all {
+		fuse(e, g.probs)
+	}
 	g.bars(ps)
 }
 

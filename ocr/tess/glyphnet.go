@@ -30,7 +30,7 @@ import (
 // once (see prep.netMemo).
 //
 // Their probabilities join the models' choices of each character of the
-// merged reading (see fuse).
+// merged reading and of each model's own (see fuse).
 type glyphNet struct {
 	h  int       // hidden units
 	w1 []float32 // h rows of netIn
