@@ -15,7 +15,8 @@ import (
 // right character 68 % of the time (74 % counting the look-alikes of
 // lookAlike as one); of 1852 of crops-us, 76 % (86 %). Small neural
 // networks trained on synthesized glyphs do better: 85 % (88 %) and 92 %
-// (97 %) for the three averaged (see ensemble), 83 to 85 % and 91 % each.
+// (96.5 %) for the three averaged (see ensemble), 83 to 85 % and 91 %
+// each.
 // Those real characters served to measure, never to train.
 //
 // glyphNet classifies a glyph's cells (see cells; normalised, see
@@ -45,12 +46,12 @@ const netIn, netOut = glyphW * glyphH, len(glyphLetters)
 // input.
 const netScale = 19.6
 
-// glyphNetFile is the trained network (see encode).
+// glyphNetFile is the trained networks, one after the other (see encode).
 //
 //go:embed model/glyphnet.bin
 var glyphNetFile []byte
 
-// net is glyphNetFile decoded; nil when it is not a network, which a test
+// net is glyphNetFile decoded; nil when it is not networks, which a test
 // reports.
 var net = decodeNets(glyphNetFile)
 
@@ -106,8 +107,11 @@ func decodeNets(b []byte) ensemble {
 }
 
 // ensemble is networks trained alike from different random draws, whose
-// probabilities are averaged: one network's are noisier than its accuracy
-// says, and the readings they change vary from one draw to another.
+// probabilities are averaged. One network's are noisier than its accuracy
+// says: two networks of two draws, alike in accuracy, read endtoend-us
+// plates 4 apart (63 and 67 of 106) where they weighed the choices. Five
+// networks read 2 crops-us plates fewer than three, and no other plate
+// differently.
 type ensemble []*glyphNet
 
 // probs returns the mean of the networks' probabilities.
