@@ -8,28 +8,22 @@ import (
 
 // prep holds the buffers of one Reader's preprocessing, reused across Reads.
 type prep struct {
-	src   []uint8 // the crop, contrast-stretched, dark on light, cw x ch
-	lab   []int32 // component labels of src's dark pixels
-	mask  []uint8 // pixels kept (characters, dilated)
-	ink   []uint8 // pixels of the characters kept (not dilated)
-	bin   []uint8 // a binary image being labelled
-	lab2  []int32 // component labels of the row's band (see band)
-	boxes []blob  // the characters kept
-	// netMemo holds the network's probabilities of the glyphs classified
-	// (see glyphs.probs) in memoCrop, by box: the glyphs of a crop do not
-	// change with the scale it is read at. prepare clears it for another
-	// crop, Reader.Read for each read.
-	netMemo  map[image.Rectangle]*[netOut]float32
-	memoCrop *image.Gray
-	comps2   []blob
-	stack    []int32
-	comps    []blob
-	img      []uint8 // the image for Tesseract, w x h
-	w, h     int
-	pad      int      // white margin around the scaled area of img
-	sh       int      // height of the scaled area
-	cols     [][2]int // x ranges of src laid out side by side
-	colX     [][2]int // where each of cols lies in img
+	src    []uint8 // the crop, contrast-stretched, dark on light, cw x ch
+	lab    []int32 // component labels of src's dark pixels
+	mask   []uint8 // pixels kept (characters, dilated)
+	ink    []uint8 // pixels of the characters kept (not dilated)
+	bin    []uint8 // a binary image being labelled
+	lab2   []int32 // component labels of the row's band (see band)
+	boxes  []blob  // the characters kept
+	comps2 []blob
+	stack  []int32
+	comps  []blob
+	img    []uint8 // the image for Tesseract, w x h
+	w, h   int
+	pad    int      // white margin around the scaled area of img
+	sh     int      // height of the scaled area
+	cols   [][2]int // x ranges of src laid out side by side
+	colX   [][2]int // where each of cols lies in img
 	// What prepare found, for layout: the characters' area of src, their
 	// height, src's width, and their width to height, per mille (see
 	// charAspect).
@@ -45,6 +39,12 @@ type prep struct {
 	nrecovered int
 	// found reports whether the last prepare found a row of characters.
 	found bool
+	// netMemo holds the network's probabilities of the glyphs classified
+	// (see glyphs.probs) in memoCrop, by box: the glyphs of a crop do not
+	// change with the scale it is read at. prepare clears it for another
+	// crop, Reader.Read for each read.
+	netMemo  map[image.Rectangle]*[netOut]float32
+	memoCrop *image.Gray
 }
 
 // blob is a connected component of dark pixels.
