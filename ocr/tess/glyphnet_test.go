@@ -14,6 +14,8 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/math/fixed"
+
+	"alprd/tools/platesynth/synth"
 )
 
 // netFonts are the faces the glyph network learns from besides Go Bold and
@@ -455,5 +457,33 @@ func TestNetLetter(t *testing.T) {
 		if got := netLetter(p(tt.w, tt.m, tt.h), tt.read); got != tt.want {
 			t.Errorf("read %s, W %.2f M %.2f H %.2f: got %s, want %s", tt.read, tt.w, tt.m, tt.h, got, tt.want)
 		}
+	}
+}
+
+// TestNetMemo: the network's probabilities kept for a crop's glyphs are
+// kept for another prepare of the same crop (the read at another scale)
+// and dropped for another crop, and by Read.
+func TestNetMemo(t *testing.T) {
+	a := plate(t, "us-ca", "7WMH123", 240, false, synth.GoBold)
+	b := plate(t, "us-ca", "7WMH123", 240, false, synth.GoBold)
+	var p prep
+	box := image.Rect(1, 2, 3, 4)
+	p.prepare(a, 48, 0, false)
+	p.netMemo = map[image.Rectangle]*[netOut]float32{box: {}}
+	p.prepare(a, 40, 0, false)
+	if _, ok := p.netMemo[box]; !ok {
+		t.Error("the memo was dropped for the same crop")
+	}
+	p.prepare(b, 48, 0, false)
+	if _, ok := p.netMemo[box]; ok {
+		t.Error("the memo was kept for another crop")
+	}
+	r := openReader(t, Config{})
+	r.prep.memoCrop, r.prep.netMemo = a, map[image.Rectangle]*[netOut]float32{box: {}}
+	if _, err := r.Read(a); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.prep.netMemo[box]; ok {
+		t.Error("Read kept the memo of an earlier read")
 	}
 }
