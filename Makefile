@@ -96,12 +96,13 @@ glyph-templates: deps
 	$(call install-debs,$(GLYPH_FONTS),glyph-templates)
 	ALPRD_GLYPHS_OUT=$(CURDIR)/ocr/tess/model/glyphs.bin $(GO) test -count=1 -run '^TestGlyphTemplates$$' ./ocr/tess
 
-# glyph-net retrains ocr/tess/model/glyphnet.bin, the small network that
-# classifies a character's glyph (see ocr/tess/glyphnet.go), from letters and
-# digits synthesized in Go's fonts and those of the Debian packages below
-# (installed when missing, as root); deterministic, about 2 minutes.
+# glyph-net retrains ocr/tess/model/glyphnet.bin, the small networks that
+# classify a character's glyph (see ocr/tess/glyphnet.go), from synthesized
+# plates and letters drawn in Go's fonts and those of the Debian packages below
+# (installed when missing, as root); deterministic, about 3 minutes.
 NET_FONTS := fonts-dejavu-core fonts-dejavu-extra fonts-b612 fonts-urw-base35 fonts-liberation \
-	fonts-freefont-ttf fonts-ocr-b fonts-hack fonts-opendin fonts-roboto-unhinted
+	fonts-freefont-ttf fonts-ocr-b fonts-hack fonts-opendin fonts-roboto-unhinted \
+	fonts-bebas-neue fonts-jura fonts-open-sans
 glyph-net: deps
 	$(call install-debs,$(NET_FONTS),glyph-net)
 	ALPRD_GLYPHNET_OUT=$(CURDIR)/ocr/tess/model/glyphnet.bin $(GO) test -count=1 -timeout 30m -run '^TestGlyphNet$$' ./ocr/tess

@@ -256,9 +256,10 @@ func (g *glyphs) boxAt(q pos) int {
 // checkGlyphs checks the characters of a reading's positions, and of each
 // model's own (offered as candidates too), against their glyphs in the
 // prepared crop: verify and the network's fuse on all, arbitrate and bars
-// on ps (on the models' own readings arbitrate lost plates; fuse there won
-// 2 crops-us plates, lost one of endtoend-us, and put 9 more labels among
-// the top 10 over the four sets). lay are the columns of the layout the
+// on ps (on the models' own readings arbitrate lost plates; fuse there, with
+// the first networks, trained on drawn letters alone, won 2 crops-us
+// plates, lost one of endtoend-us, and put 9 more labels among the top 10
+// over the four sets). lay are the columns of the layout the
 // positions' x are in (see prep.colX). It does nothing when the crop had no
 // row of characters.
 func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
@@ -383,7 +384,8 @@ func (g *glyphs) verify(ps []pos) {
 // glyph read as the letter read (one of checkLetters) is: one it gives at
 // least netCheck while it gives read at most netCheckRead; else read. The
 // templates miss some W and M of the smallest plates that the network
-// sees: on endtoend-us it read 2 more plates (CWM2998 read CNH2998,
+// sees: with the first networks (trained on drawn letters alone), on
+// endtoend-us it read 2 more plates (CWM2998 read CNH2998,
 // 6MWF778 read 6MHF778) and changed no other plate of the four sets, with
 // netCheck from 0.5 to 0.7 and netCheckRead from 0.1 to 0.3 alike (0.9 and
 // 0.05: one plate).

@@ -50,7 +50,7 @@ func TestTrainingSet(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fonts := trainFonts(t)
+	fonts := trainFonts(t, strings.Split(os.Getenv("ALPRD_TRAIN_FONTS"), ":"))
 	t.Logf("%d typefaces", len(fonts))
 	g := &lineGen{r: rand.New(rand.NewPCG(seed, 0x5eed)), fonts: fonts}
 	list, err := os.Create(filepath.Join(out, "list.txt"))
@@ -147,7 +147,9 @@ func (g *lineGen) pickFont() int {
 	return len(g.fonts) - 1
 }
 
-func trainFonts(t *testing.T) []trainFont {
+// trainFonts returns Go's Bold, Medium, Regular and Mono Bold faces, then
+// those of the font files named.
+func trainFonts(t *testing.T, files []string) []trainFont {
 	var fs []trainFont
 	add := func(name string, data []byte) {
 		f, err := opentype.Parse(data)
@@ -161,7 +163,7 @@ func trainFonts(t *testing.T) []trainFont {
 	add("gomedium", gomedium.TTF)
 	add("goregular", goregular.TTF)
 	add("gomonobold", gomonobold.TTF)
-	for _, p := range strings.Split(os.Getenv("ALPRD_TRAIN_FONTS"), ":") {
+	for _, p := range files {
 		if p == "" {
 			continue
 		}

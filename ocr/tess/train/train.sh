@@ -26,7 +26,7 @@ NET='[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]'
 OUT=${ALPRD_PLATE_OUT:-$ROOT/ocr/tess/model/plate.traineddata}
 log() { printf 'train: %s\n' "$*" >&2; }
 
-FONT_PKGS=(fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura fonts-opendin fonts-open-sans tesseract-ocr)
+FONT_PKGS=(fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-urw-base35 fonts-bebas-neue fonts-roboto-unhinted fonts-freefont-ttf fonts-b612 fonts-jura fonts-opendin fonts-open-sans tesseract-ocr)
 missing=()
 for p in "${FONT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,28 +35,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
-FONTS=(
-	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
-	/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
-	/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
-	/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
-	/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf
-	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf
-	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Regular.otf
-	/usr/share/fonts/opentype/urw-base35/NimbusSans-Bold.otf
-	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf
-	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Regular.otf
-	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf
-	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Regular.ttf
-	/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Medium.ttf
-	/usr/share/fonts/truetype/freefont/FreeSansBold.ttf
-	/usr/share/fonts/opentype/b612/B612-Bold.otf
-	/usr/share/fonts/opentype/b612/B612Mono-Bold.otf
-	/usr/share/fonts/opentype/jura/Jura-Bold.otf
-	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
-	/usr/share/fonts/truetype/open-sans/OpenSans-CondBold.ttf
-	/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf
-)
+# The typefaces, one file a line; make glyph-net draws plates in them too.
+mapfile -t FONTS <"$ROOT/ocr/tess/train/fonts.txt"
 
 rm -rf "$WORK"
 mkdir -p "$WORK/lines" "$WORK/lang" "$WORK/ckpt" "$WORK/script"
