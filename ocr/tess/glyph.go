@@ -209,8 +209,8 @@ type glyphs struct {
 // at returns the scores of the glyph at q's place; nil when there is no
 // character box there, or one wider than a character (characters joined).
 func (g *glyphs) at(q pos) *glyphScores {
-	j := g.boxAt(q)
-	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 {
+	j := g.single(q)
+	if j < 0 {
 		return nil
 	}
 	if g.scores[j] == nil {
@@ -223,8 +223,11 @@ func (g *glyphs) at(q pos) *glyphScores {
 // at q's place; nil where at has no scores. They are kept in the prep's
 // netMemo, for the read of the same crop at another scale.
 func (g *glyphs) probs(q pos) *[netOut]float32 {
-	j := g.boxAt(q)
-	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 || net == nil {
+	if net == nil {
+		return nil
+	}
+	j := g.single(q)
+	if j < 0 {
 		return nil
 	}
 	b := g.boxes[j]
@@ -242,6 +245,16 @@ func (g *glyphs) probs(q pos) *[netOut]float32 {
 	return p
 }
 
+// single returns the index of the character box at q's place, -1 when
+// there is none or it is wider than a character (characters joined).
+func (g *glyphs) single(q pos) int {
+	j := g.boxAt(q)
+	if j < 0 || g.boxes[j].Dx()*10 > g.boxes[j].Dy()*9 {
+		return -1
+	}
+	return j
+}
+
 // boxAt returns the index of the character box at q's place, -1 when
 // there is none.
 func (g *glyphs) boxAt(q pos) int {
@@ -253,20 +266,18 @@ func (g *glyphs) boxAt(q pos) int {
 	return slices.IndexFunc(g.boxes, func(b image.Rectangle) bool { return x >= b.Min.X && x < b.Max.X })
 }
 
-// checkGlyphs checks the characters of a reading's positions, and of each
+// check checks the characters of a reading's positions, and of each
 // model's own (offered as candidates too), against their glyphs in the
 // prepared crop: verify and the network's fuse on all, arbitrate and bars
 // on ps (on the models' own readings arbitrate lost plates; fuse there, with
 // the first networks, trained on drawn letters alone, won 2 crops-us
 // plates, lost one of endtoend-us, and put 9 more labels among the top 10
-// over the four sets). lay are the columns of the layout the
-// positions' x are in (see prep.colX). It does nothing when the crop had no
-// row of characters.
-func (p *prep) checkGlyphs(ps []pos, each [][]pos, lay [][2]int) {
-	if !p.found || len(templates) == 0 {
+// over the four sets). It does nothing when the crop had no row of
+// characters.
+func (g *glyphs) check(ps []pos, each [][]pos) {
+	if !g.p.found || len(templates) == 0 {
 		return
 	}
-	g := &glyphs{p: p, lay: lay}
 	all := append([][]pos{ps}, each...)
 	for _, e := range all {
 		g.verify(e)

@@ -68,7 +68,7 @@ func TestVerify(t *testing.T) {
 	// No row found, or positions off every character box: nothing
 	// changes.
 	q := []pos{{opts: []alt{{"N", 90}}, x: 10}}
-	new(prep).checkGlyphs(q, nil, nil)
+	(&glyphs{p: new(prep)}).check(q, nil)
 	far := []pos{{opts: []alt{{"N", 90}}, x: -100}}
 	g.verify(far)
 	if q[0].opts[0].text != "N" || far[0].opts[0].text != "N" {

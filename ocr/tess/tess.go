@@ -205,12 +205,19 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 			b[0], b[2] = mapX(b[0], r.prep.colX, r.colX), mapX(b[2], r.prep.colX, r.colX)
 		}
 	}
+	// The glyphs of the prepared crop, for the symbols under marks and the
+	// checks of the reading. The positions' x are in the tessdata
+	// language's layout when it read (the plate model's boxes were taken
+	// there), else in the plate model's.
+	g := &glyphs{p: &r.prep, lay: r.prep.colX}
+	if r.plate != nil && r.tess != nil {
+		g.lay = r.colX
+	}
 	if r.prep.found {
 		// The prepared characters are charH tall, centred on the scaled
 		// area.
 		h, mid := float64(charH), float64(r.prep.pad)+float64(r.prep.sh)/2
 		plate, eng = offRow(plate, h, mid), offRow(eng, h, mid)
-		g := &glyphs{p: &r.prep, lay: r.colX}
 		plate = underMarks(plate, eng, h, func(s sym) bool {
 			sc := g.at(pos{x: (s.box[0] + s.box[2]) / 2})
 			return sc != nil && sc.of(strings.TrimSpace(s.text)) >= glyphKeep
@@ -242,14 +249,7 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 		each = nil
 	}
 	ps = kept(ps)
-	// The positions' x are in the tessdata language's layout when it read
-	// (the plate model's boxes were taken there), else in the plate
-	// model's.
-	lay := r.prep.colX
-	if r.plate != nil && r.tess != nil {
-		lay = r.colX
-	}
-	r.prep.checkGlyphs(ps, each, lay)
+	g.check(ps, each)
 	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...), nil
 }
 
