@@ -179,7 +179,7 @@ func (n *glyphNet) probs(v *[glyphW * glyphH]float32) (out [netOut]float32) {
 }
 
 // hidden computes the hidden layer's activations of input x (four sums
-// at a time: twice as fast as one).
+// at a time: about 30 % less time than one, measured under load).
 func (n *glyphNet) hidden(x *[netIn]float32, hid []float32) {
 	for j := range hid {
 		w := n.w1[j*netIn : (j+1)*netIn]
