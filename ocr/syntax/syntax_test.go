@@ -273,6 +273,40 @@ func TestCorrectKeepsUnfit(t *testing.T) {
 	}
 }
 
+// TestCorrectBacking: a template substitutes a look-alike the reader did
+// not offer only against its bonus, O/0 and I/1 aside; a single candidate
+// of a length offers no alternatives and leaves the templates free.
+func TestCorrectBacking(t *testing.T) {
+	reading := func(cs ...ocr.Candidate) ocr.Reading {
+		return ocr.Reading{Text: cs[0].Text, Confidence: cs[0].Confidence, Candidates: cs}
+	}
+	tests := []struct {
+		region string
+		in     ocr.Reading
+		want   string
+	}{
+		// No candidate has a 5 last: the personalised plate stays.
+		{"us", reading(cand("QUILLS", 99), cand("0UILLS", 95), cand("QUILL", 90)), "QUILLS"},
+		// One has: DLLLLD with S read 5 wins.
+		{"us", reading(cand("QUILLS", 99), cand("0UILLS", 95), cand("QUILL5", 70)), "0UILL5"},
+		{"us", reading(cand("LTLGT0", 99), cand("LTLGI0", 83)), "LTLGT0"},
+		{"us", reading(cand("LTLGT0", 99), cand("LTLG70", 60)), "LTLG70"},
+		// Only one candidate of the length: the template is free.
+		{"us", reading(cand("0UILLS", 99), cand("QUILL", 95)), "0UILL5"},
+		// I and 1 need no backing (one glyph on Brazilian plates).
+		{"br", reading(cand("OUPI442", 99), cand("OUP442", 99), cand("0UPI442", 97)), "OUP1442"},
+		// Nor O and 0.
+		{"br", reading(cand("0UP1442", 99), cand("DUP1442", 91)), "OUP1442"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region+"/"+tt.in.Text+"/"+tt.want, func(t *testing.T) {
+			if got := mustNew(t, tt.region).Correct(tt.in); got.Text != tt.want {
+				t.Errorf("Correct: got %q, want %q (candidates %v)", got.Text, tt.want, got.Candidates)
+			}
+		})
+	}
+}
+
 func TestCorrectRanking(t *testing.T) {
 	c := mustNew(t, "us-ca")
 	tests := []struct {
