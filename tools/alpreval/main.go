@@ -60,6 +60,9 @@ import (
 )
 
 func main() {
+	// Run the engine under the unit's limit on the Go heap, so that the
+	// peak memory measured is the unit's.
+	ocr.LimitGoMemory()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

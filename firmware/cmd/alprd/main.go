@@ -16,18 +16,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"alprd/firmware/config"
 	"alprd/firmware/unit"
+	"alprd/ocr"
 )
 
 const exitBadConfig = 125
-
-// defaultGoMemLimit is the Go heap's soft limit unless GOMEMLIMIT says
-// otherwise.
-const defaultGoMemLimit = 40 << 20
 
 func main() {
 	configPath := flag.String("config", "/etc/alprd/alprd.json", "configuration `file`")
@@ -55,13 +51,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "alprd:", err)
 		os.Exit(exitBadConfig)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// Frames come and go at 30 a second: without a soft limit the Go
-		// heap doubles between collections and the daemon's resident memory
-		// rises past its 100 MB budget. Tesseract's models live outside the
-		// Go heap, so this bounds only our share.
-		debug.SetMemoryLimit(defaultGoMemLimit)
-	}
+	ocr.LimitGoMemory()
 	log := unit.NewLogger(os.Stderr, cfg.Log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -55,7 +55,8 @@
 // image; decoding the file and taking its luma plane are timed apart.
 // Median and p90 interpolate linearly between the closest ranks. Peak memory
 // is the process's VmHWM (peak resident set, including Tesseract's C
-// memory) read from /proc/self/status at the end of the run; the Go heap is
-// runtime.MemStats.HeapSys, the heap memory obtained from the system, which
-// does not shrink.
+// memory) read from /proc/self/status at the end of the run, the alpreval
+// command running under the unit's soft limit on the Go heap (see
+// ocr.LimitGoMemory); the Go heap is runtime.MemStats.HeapSys, the heap
+// memory obtained from the system, which does not shrink.
 package eval
