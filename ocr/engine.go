@@ -33,7 +33,7 @@ type Engine struct {
 
 	MaxPlates     int     // regions read per frame; 0 = 3
 	MinChars      int     // readings with fewer characters are dropped; 0 = 2
-	MaxChars      int     // readings with more characters are dropped; 0 = 8
+	MaxChars      int     // readings with more characters are dropped; 0 = DefaultMaxChars
 	MinConfidence float64 // readings below are dropped
 
 	// Reread, when not 0, has the best region of a frame (the first the
@@ -64,7 +64,7 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 		regions = regions[:max]
 	}
 	detectTime := time.Since(start)
-	minChars, maxChars := cmpOr(e.MinChars, 2), cmpOr(e.MaxChars, 8)
+	minChars, maxChars := cmpOr(e.MinChars, 2), cmpOr(e.MaxChars, DefaultMaxChars)
 	var plates []Plate
 	for i, reg := range regions {
 		t := time.Now()
@@ -79,6 +79,13 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 	}
 	return plates, nil
 }
+
+// DefaultMaxChars is the longest reading the unit and alpreval take for a
+// plate. Serial formats have at most 8 characters, but personalised plates
+// have more: crops-us holds JUSTMAUID, BIGCHEESE and SWEETTHING, which the
+// reader read right and a limit of 8 dropped (crops-us top-1 84.5 → 85.3 %;
+// no other set changed). The plate syntax knows patterns up to 10 long.
+const DefaultMaxChars = 10
 
 // DefaultReread is the Reread of the unit and alpreval: a crop a little
 // tighter than the detector's box. Measured with alpreval, one worker,

@@ -54,7 +54,7 @@ func TestEngineFilters(t *testing.T) {
 	}{
 		{"max plates default 3", ocr.Engine{}, []ocr.Reading{{Text: "AB12", Confidence: 90}}, []string{"AB12", "AB12", "AB12"}, 3},
 		{"length and confidence", ocr.Engine{MaxPlates: 4, MinConfidence: 50},
-			[]ocr.Reading{{Text: "A", Confidence: 90}, {Text: "ABCDEFGH1", Confidence: 90}, {Text: "ABC123", Confidence: 40}, {Text: "ABC123", Confidence: 60}},
+			[]ocr.Reading{{Text: "A", Confidence: 90}, {Text: "ABCDEFGH123", Confidence: 90}, {Text: "ABC123", Confidence: 40}, {Text: "ABC123", Confidence: 60}},
 			[]string{"ABC123"}, 4},
 		{"corrector applied before the filters", ocr.Engine{MaxPlates: 1, Corrector: upper{}}, []ocr.Reading{{Text: "X", Confidence: 90}}, []string{"7ABC123"}, 1},
 	} {

@@ -80,7 +80,7 @@ type OCR struct {
 	MaxPlates     int     `json:"max_plates"`     // regions read per frame at most
 	Reread        float64 `json:"reread"`         // the best region is read again, its box grown by this fraction (negative: shrunk), and the readings vote; 0 = once (see ocr.Engine.Reread)
 	MinChars      int     `json:"min_chars"`      // readings with fewer characters are not plates
-	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (US: 8)
+	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (see ocr.DefaultMaxChars)
 	MinPlateWidth int     `json:"min_plate_width"`
 	CropQuality   int     `json:"crop_quality"` // JPEG quality of the plate crop in reads
 }
@@ -190,7 +190,7 @@ func Default() Config {
 			MaxPlates:     3,
 			Reread:        ocr.DefaultReread,
 			MinChars:      2,
-			MaxChars:      8,
+			MaxChars:      ocr.DefaultMaxChars,
 			MinPlateWidth: 60,
 			CropQuality:   85,
 		},

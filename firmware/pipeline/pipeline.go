@@ -70,7 +70,7 @@ type Config struct {
 	Reread        float64 // see ocr.Engine.Reread; 0: one read per region
 	MinConfidence float64 // reads below are dropped
 	MinChars      int     // readings shorter are not plates; 0: ocr.Engine's default (2)
-	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (8)
+	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (ocr.DefaultMaxChars)
 	CropQuality   int     // default 85
 	DrainTimeout  time.Duration
 	Log           *slog.Logger

@@ -770,7 +770,7 @@ func TestReadPosition(t *testing.T) {
 }
 
 // TestReadFilter: reads with a confidence below MinConfidence, fewer than two
-// or more than eight characters (the defaults of MinChars and MaxChars) or a
+// or more than ten characters (the defaults of MinChars and MaxChars) or a
 // reader error are counted but not published.
 func TestReadFilter(t *testing.T) {
 	tests := []struct {
@@ -783,8 +783,8 @@ func TestReadFilter(t *testing.T) {
 		{"two characters", reading("AB", 90), nil, true},
 		{"at the minimum confidence", reading("AB123", 60), nil, true},
 		{"below the minimum confidence", reading("AB123", 59.9), nil, false},
-		{"eight characters", reading("AB123456", 90), nil, true},
-		{"nine characters", reading("AB1234567", 90), nil, false},
+		{"ten characters", reading("SWEETTHING", 90), nil, true},
+		{"eleven characters", reading("AB123456789", 90), nil, false},
 		{"one character", reading("A", 99), nil, false},
 		{"empty", ocr.Reading{}, nil, false},
 		{"reader error", reading("AB123", 90), errors.New("tesseract crashed"), false},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"alprd/ocr"
 	"alprd/ocr/tess"
 	"alprd/tools/alpreval/eval"
 	"alprd/tools/platesynth/synth"
@@ -242,8 +243,8 @@ func TestEvaluateSynthetic(t *testing.T) {
 			if s.PeakMB <= 0 || s.HeapMB <= 0 {
 				t.Errorf("got peak %v MB, heap %v MB, want both above 0", s.PeakMB, s.HeapMB)
 			}
-			if s.MaxPlates != 3 || s.MinChars != 2 || s.MaxChars != 8 || s.MinConfidence != 50 {
-				t.Errorf("got limits %d %d..%d %v, want the unit's defaults 3 2..8 50", s.MaxPlates, s.MinChars, s.MaxChars, s.MinConfidence)
+			if s.MaxPlates != 3 || s.MinChars != 2 || s.MaxChars != ocr.DefaultMaxChars || s.MinConfidence != 50 {
+				t.Errorf("got limits %d %d..%d %v, want the unit's defaults 3 2..%d 50", s.MaxPlates, s.MinChars, s.MaxChars, s.MinConfidence, ocr.DefaultMaxChars)
 			}
 
 			// The human table and -v lines come before the JSON.

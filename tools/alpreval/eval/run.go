@@ -29,7 +29,7 @@ type Config struct {
 	MaxPlates     int     // regions read per frame; 0 = 3 (the Engine's default)
 	Reread        float64 // see ocr.Engine.Reread; 0 = one read per region
 	MinChars      int     // 0 = 2
-	MaxChars      int     // 0 = 8
+	MaxChars      int     // 0 = ocr.DefaultMaxChars
 	MinConfidence float64 // readings below are dropped
 
 	Workers int // goroutines, each with its own Engine and Reader; 0 = 1
@@ -56,7 +56,7 @@ func (c Config) withDefaults() Config {
 		c.MinChars = 2
 	}
 	if c.MaxChars <= 0 {
-		c.MaxChars = 8
+		c.MaxChars = ocr.DefaultMaxChars
 	}
 	if c.Workers <= 0 {
 		c.Workers = 1
