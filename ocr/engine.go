@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"image"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -64,7 +65,6 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 		regions = regions[:max]
 	}
 	detectTime := time.Since(start)
-	minChars, maxChars := cmpOr(e.MinChars, 2), cmpOr(e.MaxChars, DefaultMaxChars)
 	var plates []Plate
 	for i, reg := range regions {
 		t := time.Now()
@@ -72,7 +72,7 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 		if err != nil {
 			return plates, err
 		}
-		if n := len(rd.Text); n < minChars || n > maxChars || rd.Confidence < e.MinConfidence {
+		if !e.Keeps(rd) {
 			continue
 		}
 		plates = append(plates, Plate{Region: reg, Reading: rd, Crop: crop, Elapsed: detectTime + time.Since(t)})
@@ -80,12 +80,30 @@ func (e *Engine) Recognize(img *image.Gray) ([]Plate, error) {
 	return plates, nil
 }
 
+// Keeps reports whether rd passes the Engine's filters: MinChars to
+// MaxChars characters, at least MinConfidence, and a letter when it is
+// longer than maxSerial characters.
+func (e *Engine) Keeps(rd Reading) bool {
+	n := len(rd.Text)
+	if n < cmpOr(e.MinChars, 2) || n > cmpOr(e.MaxChars, DefaultMaxChars) || rd.Confidence < e.MinConfidence {
+		return false
+	}
+	return n <= maxSerial || strings.ContainsFunc(rd.Text, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+}
+
 // DefaultMaxChars is the longest reading the unit and alpreval take for a
-// plate. Serial formats have at most 8 characters, but personalised plates
-// have more: crops-us holds JUSTMAUID, BIGCHEESE and SWEETTHING, which the
-// reader read right and a limit of 8 dropped (crops-us top-1 84.5 → 85.3 %;
-// no other set changed). The plate syntax knows patterns up to 10 long.
+// plate. Serial formats have at most maxSerial characters, but personalised
+// plates have more: crops-us holds JUSTMAUID, BIGCHEESE and SWEETTHING,
+// which the reader read right and a limit of 8 dropped (crops-us top-1 84.5
+// → 85.3 %; no other set changed). The plate syntax knows patterns up to 10
+// long.
 const DefaultMaxChars = 10
+
+// maxSerial is the longest serial any jurisdiction issues. A longer reading
+// is a personalised plate, a word; a longer run of digits is not a plate
+// but a dealer frame's telephone number or a timestamp burnt into the frame
+// (the demo's dealer frame, 817114748, was read in every frame it was in).
+const maxSerial = 8
 
 // DefaultReread is the Reread of the unit and alpreval: a crop a little
 // tighter than the detector's box. Measured with alpreval, one worker,

@@ -56,6 +56,9 @@ func TestEngineFilters(t *testing.T) {
 		{"length and confidence", ocr.Engine{MaxPlates: 4, MinConfidence: 50},
 			[]ocr.Reading{{Text: "A", Confidence: 90}, {Text: "ABCDEFGH123", Confidence: 90}, {Text: "ABC123", Confidence: 40}, {Text: "ABC123", Confidence: 60}},
 			[]string{"ABC123"}, 4},
+		{"longer than a serial: a word, not a number", ocr.Engine{MaxPlates: 4},
+			[]ocr.Reading{{Text: "817114748", Confidence: 90}, {Text: "BIGCHEESE", Confidence: 90}, {Text: "12345678", Confidence: 90}, {Text: "2026112721", Confidence: 90}},
+			[]string{"BIGCHEESE", "12345678"}, 4},
 		{"corrector applied before the filters", ocr.Engine{MaxPlates: 1, Corrector: upper{}}, []ocr.Reading{{Text: "X", Confidence: 90}}, []string{"7ABC123"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

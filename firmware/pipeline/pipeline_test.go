@@ -770,8 +770,9 @@ func TestReadPosition(t *testing.T) {
 }
 
 // TestReadFilter: reads with a confidence below MinConfidence, fewer than two
-// or more than ten characters (the defaults of MinChars and MaxChars) or a
-// reader error are counted but not published.
+// or more than ten characters (the defaults of MinChars and MaxChars), more
+// than eight without a letter, or a reader error are counted but not
+// published.
 func TestReadFilter(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -785,6 +786,7 @@ func TestReadFilter(t *testing.T) {
 		{"below the minimum confidence", reading("AB123", 59.9), nil, false},
 		{"ten characters", reading("SWEETTHING", 90), nil, true},
 		{"eleven characters", reading("AB123456789", 90), nil, false},
+		{"nine digits", reading("817114748", 90), nil, false},
 		{"one character", reading("A", 99), nil, false},
 		{"empty", ocr.Reading{}, nil, false},
 		{"reader error", reading("AB123", 90), errors.New("tesseract crashed"), false},

@@ -210,7 +210,7 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 			return fmt.Errorf("eval: %s: %w", r.Item.Name, err)
 		}
 		r.Recognize = time.Since(t)
-		if n := len(rd.Text); n >= cfg.MinChars && n <= cfg.MaxChars && rd.Confidence >= cfg.MinConfidence {
+		if eng.Keeps(rd) {
 			r.Plates = []Plate{PlateOf(ocr.Plate{Region: ocr.Region{Box: gray.Rect}, Reading: rd})}
 		}
 	} else {
