@@ -310,3 +310,49 @@ func TestEngineWidened(t *testing.T) {
 		t.Errorf("without Reread: crops read %v (%v), want one", r.sizes, err)
 	}
 }
+
+// sevens is a Corrector whose plates all have 7 characters.
+type sevens struct{}
+
+func (sevens) Correct(r ocr.Reading) ocr.Reading { return r }
+func (sevens) HasLength(n int) bool              { return n == 7 }
+
+// TestEngineOffLength: when the best region's reading has a length no
+// plate of the Corrector has, a crop widened on both sides by 0.6 of the
+// box's height is read, and its reading, of a plate's length, comes first
+// in the vote; a reading of a plate's length, or a widened one that is
+// not, changes nothing.
+func TestEngineOffLength(t *testing.T) {
+	box := image.Rect(100, 50, 200, 100)
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	tests := []struct {
+		name  string
+		texts []string
+		want  string
+		sizes []image.Point
+	}{
+		{"cut short", []string{"JB7392", "JB7392", "PJB7392"}, "PJB7392", []image.Point{{100, 50}, {80, 40}, {160, 50}}},
+		{"widened no better", []string{"JB7392", "JB7392", "XPJB7392"}, "JB7392", []image.Point{{100, 50}, {80, 40}, {160, 50}}},
+		{"a plate's length", []string{"PJB7392"}, "PJB7392", []image.Point{{100, 50}, {80, 40}}},
+	}
+	for _, tt := range tests {
+		r := &sizeReader{texts: tt.texts}
+		e := ocr.Engine{Detector: fixedDetector{{Box: box, Score: 1}}, Reader: r, Reread: -0.1, Corrector: sevens{}}
+		plates, err := e.Recognize(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(r.sizes) != fmt.Sprint(tt.sizes) {
+			t.Errorf("%s: crops read %v, want %v", tt.name, r.sizes, tt.sizes)
+		}
+		if len(plates) != 1 || plates[0].Reading.Text != tt.want {
+			t.Errorf("%s: plates %+v, want %s", tt.name, plates, tt.want)
+		}
+	}
+	// At the frame's edge the widened crop stops there.
+	r := &sizeReader{texts: []string{"JB7392", "JB7392", "PJB7392"}}
+	e := ocr.Engine{Detector: fixedDetector{{Box: image.Rect(10, 50, 110, 100), Score: 1}}, Reader: r, Reread: -0.1, Corrector: sevens{}}
+	if _, err := e.Recognize(img); err != nil || fmt.Sprint(r.sizes) != fmt.Sprint([]image.Point{{100, 50}, {80, 40}, {140, 50}}) {
+		t.Errorf("at the frame's edge: crops read %v (%v), want the widened one 140 wide (10 on the left)", r.sizes, err)
+	}
+}

@@ -130,6 +130,9 @@ func (c *Corrector) add(t template) {
 	})
 }
 
+// HasLength reports whether some template has n characters.
+func (c *Corrector) HasLength(n int) bool { return n >= 0 && n <= maxLen && len(c.byLen[n]) > 0 }
+
 // Regions returns the regions the Corrector was made for, normalised, in the
 // order given to New.
 func (c *Corrector) Regions() []string { return slices.Clone(c.regions) }

@@ -307,6 +307,21 @@ func TestCorrectBacking(t *testing.T) {
 	}
 }
 
+func TestHasLength(t *testing.T) {
+	br := mustNew(t, "br")
+	for n := 0; n <= 12; n++ {
+		if got := br.HasLength(n); got != (n == 7) {
+			t.Errorf("br: HasLength(%d) = %v, want %v", n, got, n == 7)
+		}
+	}
+	ca := mustNew(t, "us-ca")
+	for n, want := range map[int]bool{4: false, 5: true, 6: true, 7: true, 8: false, -1: false, 11: false} {
+		if got := ca.HasLength(n); got != want {
+			t.Errorf("us-ca: HasLength(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
 func TestCorrectRanking(t *testing.T) {
 	c := mustNew(t, "us-ca")
 	tests := []struct {
