@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"testing"
 
 	"alprd/ocr"
@@ -354,5 +355,54 @@ func TestEngineOffLength(t *testing.T) {
 	e := ocr.Engine{Detector: fixedDetector{{Box: image.Rect(10, 50, 110, 100), Score: 1}}, Reader: r, Reread: -0.1, Corrector: sevens{}}
 	if _, err := e.Recognize(img); err != nil || fmt.Sprint(r.sizes) != fmt.Sprint([]image.Point{{100, 50}, {80, 40}, {140, 50}}) {
 		t.Errorf("at the frame's edge: crops read %v (%v), want the widened one 140 wide (10 on the left)", r.sizes, err)
+	}
+}
+
+// formats is a Corrector whose only plate format is 7ABC123's.
+type formats struct{}
+
+func (formats) Correct(r ocr.Reading) ocr.Reading { return r }
+func (formats) Fits(text string) bool {
+	return len(text) == 7 && text[0] >= '0' && text[0] <= '9' && strings.Trim(text[1:4], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" && strings.Trim(text[4:], "0123456789") == ""
+}
+
+// TestEngineSecondary: the best region's reading is kept whatever it is;
+// another region's only when it fits a plate format of the Corrector or
+// the detector scores the region 0.4 or more; without a Corrector that
+// tells, every reading is kept.
+func TestEngineSecondary(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	regions := fixedDetector{
+		{Box: image.Rect(0, 0, 60, 30), Score: 0.2},    // best: kept as read
+		{Box: image.Rect(100, 0, 160, 30), Score: 0.3}, // a sticker
+		{Box: image.Rect(200, 0, 260, 30), Score: 0.3}, // another car's plate
+		{Box: image.Rect(300, 0, 360, 30), Score: 0.5}, // a personalised plate, plate-like
+	}
+	texts := []string{"GOTEAM", "KEEPCALM", "8XYZ789", "LUVBUG"}
+	for _, tc := range []struct {
+		name string
+		corr ocr.Corrector
+		want []string
+	}{
+		{"with formats", formats{}, []string{"GOTEAM", "8XYZ789", "LUVBUG"}},
+		{"without", nil, texts},
+		{"a Corrector that cannot tell", upper{}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
+	} {
+		var rs []ocr.Reading
+		for _, s := range texts {
+			rs = append(rs, ocr.Reading{Text: s, Confidence: 90})
+		}
+		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 4, Corrector: tc.corr}
+		plates, err := e.Recognize(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range plates {
+			got = append(got, p.Reading.Text)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

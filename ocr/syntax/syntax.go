@@ -454,6 +454,13 @@ func (c *Corrector) Match(text string) (jurisdiction string, ok bool) {
 	return strings.Join(regions, ","), true
 }
 
+// Fits reports whether text fits some template as it is, without any
+// substitution; text is taken as by Match.
+func (c *Corrector) Fits(text string) bool {
+	_, ok := c.Match(text)
+	return ok
+}
+
 // Jurisdictions returns every jurisdiction with a template that text fits
 // exactly, sorted; none when no template fits. text is taken as by Match.
 func (c *Corrector) Jurisdictions(text string) []string {

@@ -307,6 +307,15 @@ func TestCorrectBacking(t *testing.T) {
 	}
 }
 
+func TestFits(t *testing.T) {
+	c := mustNew(t, "us-ca")
+	for text, want := range map[string]bool{"7ABC123": true, "7abc-123": true, "7A8C1Z3": false, "KEEPCALM": false, "": false} {
+		if got := c.Fits(text); got != want {
+			t.Errorf("Fits(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
 func TestHasLength(t *testing.T) {
 	br := mustNew(t, "br")
 	for n := 0; n <= 12; n++ {
