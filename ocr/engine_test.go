@@ -66,17 +66,7 @@ func TestEngineFilters(t *testing.T) {
 			e := tc.engine
 			e.Detector = regions
 			e.Reader = &scriptReader{readings: tc.readings}
-			plates, err := e.Recognize(img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, p := range plates {
-				got = append(got, p.Reading.Text)
-				if p.Crop.Rect.Size() != p.Region.Box.Size() {
-					t.Errorf("crop %v for box %v", p.Crop.Rect, p.Region.Box)
-				}
-			}
+			got := recognizeTexts(t, &e, img)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
@@ -393,16 +383,26 @@ func TestEngineSecondary(t *testing.T) {
 			rs = append(rs, ocr.Reading{Text: s, Confidence: 90})
 		}
 		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 4, Corrector: tc.corr}
-		plates, err := e.Recognize(img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, p := range plates {
-			got = append(got, p.Reading.Text)
-		}
-		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+		if got := recognizeTexts(t, &e, img); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// recognizeTexts runs e on img and returns the plates' texts; each plate's
+// crop must be its region's.
+func recognizeTexts(t *testing.T, e *ocr.Engine, img *image.Gray) []string {
+	t.Helper()
+	plates, err := e.Recognize(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range plates {
+		got = append(got, p.Reading.Text)
+		if p.Crop.Rect.Size() != p.Region.Box.Size() {
+			t.Errorf("crop %v for box %v", p.Crop.Rect, p.Region.Box)
+		}
+	}
+	return got
 }
