@@ -241,18 +241,19 @@ func (c *Corrector) consider(ents []entry, text string, conf float64, bk *backin
 // A template may replace a character by its look-alike only at the cost of
 // its bonus when no candidate offers the look-alike there. Where the
 // reading has a single candidate of a length, the reader offered no
-// alternatives, and every substitution of that length is backed. Most look-alikes
-// differ in shape (2 and Z, 5 and S, 8 and B, 7 and T, 1 and L, 0 and D, 6
-// and G, 4 and A), and the reader's character networks tell them apart; when
-// the reader never offered a Z where it read 2, a template's Z is a guess
-// against the pixels, and personalised plates (1A2E468, QUILLS, LTLGT0) are
-// the plates that fit no template but one substitution away. O and 0, and I
-// and 1, are one glyph on many plates (US, Brazil), so that the reader
-// cannot be expected to offer both: those substitutions need no backing.
-// Measured with alpreval: crops-us top-1 83.2 → 84.5 % (5 personalised
-// plates kept as read, none lost); the other sets read the same plates.
-// Without the O/0, I/1 exemption endtoend-br lost 4 plates (OUPI442 for
-// OUP1442).
+// alternatives, and every substitution of that length is backed. Most
+// look-alikes differ in shape (2 and Z, 5 and S, 8 and B, 7 and T, 1 and
+// L, 0 and D, 6 and G, 4 and A), and the reader's character networks tell
+// them apart; when the reader never offered a 5 where it read S, a
+// template's 5 is a guess against the pixels, and personalised plates
+// (QUILLS, LTLGT0, L0LWUT) are the plates that fit no template but one
+// substitution away. O and 0, and I and 1, are one glyph on many plates
+// (US, Brazil), so that the reader cannot be expected to offer both: those
+// substitutions need no backing. Measured with alpreval: crops-us top-1
+// 83.2 → 84.5 % (5 personalised plates kept as read, none lost); the other
+// sets read the same plates. Without the O/0, I/1 exemption endtoend-br
+// lost 4 plates (OUPI442 for OUP1442); with it only outside the US,
+// crops-us read one plate more and one fewer.
 type backing struct {
 	chars [maxLen + 1][maxLen]uint64 // by length and position, a bit per character (charBit)
 	first [maxLen + 1]string         // the first candidate of each length
