@@ -406,3 +406,29 @@ func recognizeTexts(t *testing.T, e *ocr.Engine, img *image.Gray) []string {
 	}
 	return got
 }
+
+// TestEngineIgnore: regions whose centre lies in an ignored area are not
+// read, and the regions after them take their places.
+func TestEngineIgnore(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 400, 200))
+	regions := fixedDetector{
+		{Box: image.Rect(10, 4, 70, 14), Score: 0.9},      // the burnt-in timestamp
+		{Box: image.Rect(100, 100, 160, 130), Score: 0.8}, // a plate
+		{Box: image.Rect(340, 180, 400, 200), Score: 0.7}, // centre (370, 190): in the second area
+		{Box: image.Rect(200, 100, 260, 130), Score: 0.6}, // a plate
+	}
+	rs := []ocr.Reading{{Text: "7ABC123", Confidence: 90}, {Text: "8XYZ789", Confidence: 90}}
+	e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 2,
+		Ignore: []ocr.Area{{X0: 0, Y0: 0, X1: 0.35, Y1: 0.07}, {X0: 0.9, Y0: 0.9, X1: 1, Y1: 1}}}
+	plates, err := e.Recognize(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []image.Rectangle
+	for _, p := range plates {
+		got = append(got, p.Region.Box)
+	}
+	if want := []image.Rectangle{regions[1].Box, regions[3].Box}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("regions read %v, want %v", got, want)
+	}
+}

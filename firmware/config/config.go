@@ -83,6 +83,21 @@ type OCR struct {
 	MaxChars      int     `json:"max_chars"`      // readings with more characters are not plates (see ocr.DefaultMaxChars)
 	MinPlateWidth int     `json:"min_plate_width"`
 	CropQuality   int     `json:"crop_quality"` // JPEG quality of the plate crop in reads
+	// Ignore lists parts of the frame whose regions are not read, each
+	// [x0, y0, x1, y1] in fractions of the frame's width and height: the
+	// timestamp or name the camera burns into its frames (see ocr.Area).
+	Ignore [][]float64 `json:"ignore"`
+}
+
+// IgnoreAreas returns Ignore as the engine takes it.
+func (o OCR) IgnoreAreas() []ocr.Area {
+	var as []ocr.Area
+	for _, a := range o.Ignore {
+		if len(a) == 4 {
+			as = append(as, ocr.Area{X0: a[0], Y0: a[1], X1: a[2], Y1: a[3]})
+		}
+	}
+	return as
 }
 
 // Track groups a vehicle's detections across frames and votes one read per

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestParseMinimal(t *testing.T) {
 	want := Default()
 	want.Device = "unit-7"
 	want.Camera.Replay = "/frames"
-	if c.Device != want.Device || c.Camera != want.Camera || c.OCR != want.OCR || c.MQTT.Broker != want.MQTT.Broker {
+	if c.Device != want.Device || c.Camera != want.Camera || !reflect.DeepEqual(c.OCR, want.OCR) || c.MQTT.Broker != want.MQTT.Broker {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
 	if c.Illuminator.StrobeMS.Duration != 2*time.Millisecond {
@@ -85,6 +86,14 @@ func TestParseErrors(t *testing.T) {
 			`ocr.region: got "us-zz", want "us", "eu", "br", a jurisdiction such as "us-ca" or "eu-sk", or "none"`},
 		{"negative track window", `{"version":1,"device":"u","camera":{"replay":"x"},"track":{"window_s":-1}}`,
 			`track.window_s: got -1, want a number from 0 to 10`},
+		{"bad ignore area", `{"version":1,"device":"u","camera":{"replay":"x"},"ocr":{"ignore":[[0,0,0.3,0.07],[0.5,0.1,0.4,0.2]]}}`,
+			`ocr.ignore[1]: got [0.5 0.1 0.4 0.2], want [x0, y0, x1, y1] in fractions of the frame, 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1`},
+		{"ignore area beyond the frame", `{"version":1,"device":"u","camera":{"replay":"x"},"ocr":{"ignore":[[0,0,1.5,0.07]]}}`,
+			`ocr.ignore[0]: got [0 0 1.5 0.07], want [x0, y0, x1, y1] in fractions of the frame, 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1`},
+		{"ignore area of three numbers", `{"version":1,"device":"u","camera":{"replay":"x"},"ocr":{"ignore":[[0,0,1]]}}`,
+			`ocr.ignore[0]: got [0 0 1], want [x0, y0, x1, y1] in fractions of the frame, 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1`},
+		{"too many ignore areas", `{"version":1,"device":"u","camera":{"replay":"x"},"ocr":{"ignore":[[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1],[0,0,1,1]]}}`,
+			`ocr.ignore: got 9, want at most 8 areas`},
 		{"trailing data", `{"version":1,"device":"u","camera":{"replay":"x"}} {}`,
 			`line 1: trailing data after the configuration object`},
 	} {

@@ -13,6 +13,9 @@ import (
 	"alprd/ocr/syntax"
 )
 
+// maxIgnore is the most areas ocr.ignore may list.
+const maxIgnore = 8
+
 // Validate checks every value and returns all problems at once, each naming its
 // key and what it allows.
 func (c Config) Validate() error {
@@ -98,6 +101,14 @@ func (c Config) Validate() error {
 	intIn("ocr.max_chars", c.OCR.MaxChars, max(c.OCR.MinChars, 1), 16)
 	intIn("ocr.min_plate_width", c.OCR.MinPlateWidth, 20, 2000)
 	intIn("ocr.crop_quality", c.OCR.CropQuality, 1, 100)
+	if len(c.OCR.Ignore) > maxIgnore {
+		bad("ocr.ignore", len(c.OCR.Ignore), fmt.Sprintf("at most %d areas", maxIgnore))
+	}
+	for i, a := range c.OCR.Ignore {
+		if len(a) != 4 || !(0 <= a[0] && a[0] < a[2] && a[2] <= 1 && 0 <= a[1] && a[1] < a[3] && a[3] <= 1) {
+			bad(fmt.Sprintf("ocr.ignore[%d]", i), a, "[x0, y0, x1, y1] in fractions of the frame, 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1")
+		}
+	}
 
 	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts"}, u.Scheme) {
 		bad("mqtt.broker", c.MQTT.Broker, `a URL such as "tcp://host:1883" or "ssl://host:8883"`)

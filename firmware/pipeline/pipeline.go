@@ -64,14 +64,15 @@ type Config struct {
 	Light  Illuminator // nil: no strobe
 	Strobe time.Duration
 
-	Workers       int     // default 1
-	Queue         int     // frames between capture and workers; default 4
-	MaxPlates     int     // regions read per frame; 0: ocr.Engine's default (3)
-	Reread        float64 // see ocr.Engine.Reread; 0: one read per region
-	MinConfidence float64 // reads below are dropped
-	MinChars      int     // readings shorter are not plates; 0: ocr.Engine's default (2)
-	MaxChars      int     // readings longer are not plates; 0: ocr.Engine's default (ocr.DefaultMaxChars)
-	CropQuality   int     // default 85
+	Workers       int        // default 1
+	Queue         int        // frames between capture and workers; default 4
+	MaxPlates     int        // regions read per frame; 0: ocr.Engine's default (3)
+	Reread        float64    // see ocr.Engine.Reread; 0: one read per region
+	MinConfidence float64    // reads below are dropped
+	MinChars      int        // readings shorter are not plates; 0: ocr.Engine's default (2)
+	MaxChars      int        // readings longer are not plates; 0: ocr.Engine's default (ocr.DefaultMaxChars)
+	Ignore        []ocr.Area // parts of the frame whose regions are not read (see ocr.Area)
+	CropQuality   int        // default 85
 	DrainTimeout  time.Duration
 	Log           *slog.Logger
 	// Ready, when set, is called once the camera is open and the readers are
@@ -182,7 +183,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		e := &ocr.Engine{
 			Detector: p.cfg.Detector, Reader: r, Corrector: p.cfg.Corrector,
 			MaxPlates: p.cfg.MaxPlates, MinChars: p.cfg.MinChars, MaxChars: p.cfg.MaxChars,
-			Reread: p.cfg.Reread,
+			Reread: p.cfg.Reread, Ignore: p.cfg.Ignore,
 		}
 		workers.Go(func() { p.work(queue, results, e) })
 	}

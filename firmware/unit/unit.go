@@ -150,6 +150,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		MinConfidence: cfg.OCR.MinConfidence,
 		MinChars:      cfg.OCR.MinChars,
 		MaxChars:      cfg.OCR.MaxChars,
+		Ignore:        cfg.OCR.IgnoreAreas(),
 		CropQuality:   cfg.OCR.CropQuality,
 		Log:           log,
 		Ready: func(p *pipeline.Pipeline) {

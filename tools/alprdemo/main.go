@@ -147,6 +147,8 @@ func run(bin, dir string, seconds, frames int, fps float64, seed uint64) error {
 		"board":   "sim",
 		"camera":  map[string]any{"name": "front", "replay": framesDir, "fps": fps, "loop": true},
 		"gps":     map[string]any{"mode": "fixed", "lat": 37.8044, "lon": -122.2712, "accuracy_m": 5},
+		// The synthesizer burns a timestamp into the top-left corner.
+		"ocr":     map[string]any{"ignore": [][]float64{{0, 0, 0.35, 0.07}}},
 		"mqtt":    map[string]any{"broker": "tcp://" + addr},
 		"keys":    map[string]any{"dir": kit.Bundle},
 		"storage": map[string]any{"dir": filepath.Join(dir, "state")},
