@@ -172,13 +172,14 @@ func (c *Corrector) Correct(r ocr.Reading) ocr.Reading {
 	var buf [64]entry
 	ents := buf[:0]
 	fitted := false
-	bk := backingOf(r)
+	var bk backing
+	bk.of(r)
 	if r.Text != "" && !slices.ContainsFunc(r.Candidates, func(cd ocr.Candidate) bool { return cd.Text == r.Text }) {
-		ents, fitted = c.consider(ents, r.Text, r.Confidence, bk)
+		ents, fitted = c.consider(ents, r.Text, r.Confidence, &bk)
 	}
 	for _, cd := range r.Candidates {
 		var ok bool
-		ents, ok = c.consider(ents, cd.Text, cd.Confidence, bk)
+		ents, ok = c.consider(ents, cd.Text, cd.Confidence, &bk)
 		fitted = fitted || ok
 	}
 	if !fitted {
@@ -260,9 +261,8 @@ type backing struct {
 	many  [maxLen + 1]bool           // more than one candidate of that length
 }
 
-// backingOf returns what r's text and candidates offer.
-func backingOf(r ocr.Reading) *backing {
-	bk := &backing{}
+// of records what r's text and candidates offer.
+func (bk *backing) of(r ocr.Reading) {
 	add := func(text string) {
 		text = clean(text)
 		n := len(text)
@@ -283,7 +283,6 @@ func backingOf(r ocr.Reading) *backing {
 	for _, cd := range r.Candidates {
 		add(cd.Text)
 	}
-	return bk
 }
 
 // unbacked counts the substitutions text needs to fit classes that no
@@ -458,8 +457,11 @@ func (c *Corrector) Match(text string) (jurisdiction string, ok bool) {
 // Fits reports whether text fits some template as it is, without any
 // substitution; text is taken as by Match.
 func (c *Corrector) Fits(text string) bool {
-	_, ok := c.Match(text)
-	return ok
+	text = clean(text)
+	return len(text) <= maxLen && slices.ContainsFunc(c.byLen[len(text)], func(p pattern) bool {
+		_, _, ok := fit(text, p.classes, 0)
+		return ok
+	})
 }
 
 // Jurisdictions returns every jurisdiction with a template that text fits
