@@ -356,36 +356,47 @@ func (formats) Fits(text string) bool {
 	return len(text) == 7 && text[0] >= '0' && text[0] <= '9' && strings.Trim(text[1:4], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" && strings.Trim(text[4:], "0123456789") == ""
 }
 
-// TestEngineSecondary: the best region's reading is kept whatever it is;
-// another region's only when it fits a plate format of the Corrector or
-// the detector scores the region 0.4 or more; without a Corrector that
-// tells, every reading is kept.
-func TestEngineSecondary(t *testing.T) {
+// TestEnginePlateLike: a region's reading is kept when it fits a plate
+// format of the Corrector or the detector scores the region 0.4 or more;
+// the best region's also when it has 4 characters or more read with 96 or
+// more confidence (a personalised plate); without a Corrector that tells,
+// every reading is kept.
+func TestEnginePlateLike(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 400, 200))
 	regions := fixedDetector{
-		{Box: image.Rect(0, 0, 60, 30), Score: 0.2},    // best: kept as read
+		{Box: image.Rect(0, 0, 60, 30), Score: 0.2},    // best, doubted
 		{Box: image.Rect(100, 0, 160, 30), Score: 0.3}, // a sticker
 		{Box: image.Rect(200, 0, 260, 30), Score: 0.3}, // another car's plate
 		{Box: image.Rect(300, 0, 360, 30), Score: 0.5}, // a personalised plate, plate-like
 	}
-	texts := []string{"GOTEAM", "KEEPCALM", "8XYZ789", "LUVBUG"}
+	others := []string{"KEEPCALM", "8XYZ789", "LUVBUG"}
 	for _, tc := range []struct {
 		name string
 		corr ocr.Corrector
+		best ocr.Reading
 		want []string
 	}{
-		{"with formats", formats{}, []string{"GOTEAM", "8XYZ789", "LUVBUG"}},
-		{"without", nil, texts},
-		{"a Corrector that cannot tell", upper{}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
+		{"a personalised plate", formats{}, ocr.Reading{Text: "GOTEAM", Confidence: 97}, []string{"GOTEAM", "8XYZ789", "LUVBUG"}},
+		{"a plate's format", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 60}, []string{"7ABC123", "8XYZ789", "LUVBUG"}},
+		{"not sure enough", formats{}, ocr.Reading{Text: "GGGGG", Confidence: 95}, []string{"8XYZ789", "LUVBUG"}},
+		{"too short", formats{}, ocr.Reading{Text: "YYY", Confidence: 100}, []string{"8XYZ789", "LUVBUG"}},
+		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, append([]string{"YYY"}, others...)},
+		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
 	} {
-		var rs []ocr.Reading
-		for _, s := range texts {
-			rs = append(rs, ocr.Reading{Text: s, Confidence: 90})
+		rs := []ocr.Reading{tc.best}
+		for _, s := range others {
+			rs = append(rs, ocr.Reading{Text: s, Confidence: 97})
 		}
 		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 4, Corrector: tc.corr}
 		if got := recognizeTexts(t, &e, img); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
+	}
+	// A doubted best region that is not kept is read, and counted, all the
+	// same.
+	e := ocr.Engine{Detector: regions[:1], Reader: &scriptReader{readings: []ocr.Reading{{Text: "YY", Confidence: 99}}}, Corrector: formats{}}
+	if got := recognizeTexts(t, &e, img); len(got) != 0 || e.RegionsRead != 1 {
+		t.Errorf("got %v after %d regions read, want none after 1", got, e.RegionsRead)
 	}
 }
 
