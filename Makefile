@@ -66,11 +66,16 @@ bench: deps
 
 # eval measures the recognition engine with alpreval on the labelled photo
 # sets in $(DATASETS) (one worker, as OpenALPR's reference figures); absent
-# sets are skipped. The last line per set is alpreval's JSON summary.
+# sets are skipped. The last line per set is alpreval's JSON summary. Then
+# the frames again with their plates painted out (alpreval -blank): the
+# reads of what is not a plate.
 eval: build
 	@for s in endtoend-us crops-us endtoend-eu endtoend-br; do \
 	  if [ -d $(DATASETS)/$$s ]; then echo "== $$s"; $(BIN)/alpreval $(DATASETS)/$$s | tail -1; \
 	  else echo "eval: $(DATASETS)/$$s absent, skipped"; fi; \
+	done
+	@for s in endtoend-us endtoend-eu endtoend-br; do \
+	  if [ -d $(DATASETS)/$$s ]; then echo "== $$s, plates painted out"; $(BIN)/alpreval -blank $(DATASETS)/$$s | tail -1; fi; \
 	done
 
 # demo: the embedded broker, the daemon on the sim board replaying synthesized

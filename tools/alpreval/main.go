@@ -26,6 +26,9 @@
 //	-html DIR        write DIR/index.html showing each image not read right:
 //	                 crop, label, reading, candidates, frame with boxes
 //	-v               print each image's result
+//	-blank           paint each labelled plate out of its frame first (end-to-end
+//	                 sets): what the engine then reads is not a plate, counted
+//	                 as "other reads"; the accuracy figures mean nothing then
 //	-min-confidence, -max-plates, -reread, -min-chars, -max-chars,
 //	-min-plate-width, -lang, -tessdata: engine settings (defaults: the
 //	unit's configuration)
@@ -80,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "plate syntax of the Corrector: us, eu, br, a jurisdiction (us-ca), auto (all) or none (default from the folder name, else auto)")
 	htmlDir := fs.String("html", "", "write an HTML report of the images not read right to `DIR`")
 	verbose := fs.Bool("v", false, "print each image's result")
+	blank := fs.Bool("blank", false, "paint each labelled plate out of its frame before reading (end-to-end sets): every read is then of something else")
 	minConf := fs.Float64("min-confidence", def.MinConfidence, "readings below this confidence (0..100) are dropped")
 	maxPlates := fs.Int("max-plates", def.MaxPlates, "regions read per frame")
 	reread := fs.Float64("reread", def.Reread, "read each region again with its box grown by this fraction (negative: shrunk) and vote; 0 = once")
@@ -132,6 +136,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if *blank && ds.Layout != eval.LayoutEndToEnd {
+		return usage("-blank: %s holds plate crops; painting the plates out needs full frames", dir)
+	}
 	for _, w := range ds.Warnings {
 		fmt.Fprintf(stderr, "alpreval: warning: %s\n", w)
 	}
@@ -159,6 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Workers:       *workers,
 		Limit:         *limit,
 		HTMLDir:       *htmlDir,
+		Blank:         *blank,
 		Region:        *region,
 		Corrector:     corrName,
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,7 @@ import (
 
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	crops := cropsDir(t)
 	tests := []struct {
 		name string
 		args []string
@@ -37,6 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{"confidence", []string{"-min-confidence", "101", dir}, "-min-confidence 101: want 0 to 100"},
 		{"max plates", []string{"-max-plates", "0", dir}, "-max-plates 0: want at least 1"},
 		{"unknown flag", []string{"-colour", dir}, "flag provided but not defined: -colour"},
+		{"blank crops", []string{"-blank", crops}, "-blank: " + crops + " holds plate crops; painting the plates out needs full frames"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +55,25 @@ func TestUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cropsDir returns a new folder of one plate crop, in the crops layout.
+func cropsDir(t *testing.T) string {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "a.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, synth.Flat(40, 20, 200)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, eval.GroundTruthFile), []byte("a.png,ca,7ABC123\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func TestHelp(t *testing.T) {
@@ -131,7 +153,7 @@ func synthSet(t *testing.T, name, layout string, n int, seed uint64) string {
 // summaryKeys are the fields of the JSON summary, in order.
 var summaryKeys = []string{
 	"set", "layout", "images", "region", "corrector",
-	"detect_recall", "detect_recall50", "found", "missed",
+	"detect_recall", "detect_recall50", "found", "missed", "other_reads", "other_images", "blank",
 	"top1", "top1_o0", "top10", "top1_n", "top1_o0_n", "top10_n",
 	"median_ms", "p90_ms", "total_s", "decode_median_ms", "decode_total_s", "wall_s",
 	"peak_mb", "heap_mb",
@@ -292,3 +314,43 @@ func ptr(p *float64) any {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestEvaluateBlank runs the command with -blank over a synthesized set: with
+// its plates painted out, no returned plate overlaps a label box, and every
+// read counts as another read; the same frames as they are have their plates
+// found.
+func TestEvaluateBlank(t *testing.T) {
+	needTesseract(t)
+	const n = 6
+	dir := synthSet(t, "synth-us", synth.LayoutEndToEnd, n, 13)
+	summary := func(args ...string) (eval.Summary, string) {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append(args, dir), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: got exit status %d, want 0; stderr:\n%s", args, code, stderr.String())
+		}
+		out := strings.TrimRight(stdout.String(), "\n")
+		var s eval.Summary
+		if err := json.Unmarshal([]byte(out[strings.LastIndexByte(out, '\n')+1:]), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s, out
+	}
+	plain, _ := summary()
+	blank, table := summary("-blank")
+	if plain.Blank || !blank.Blank {
+		t.Errorf("got blank %v without -blank, %v with it", plain.Blank, blank.Blank)
+	}
+	if plain.Found < n-1 {
+		t.Errorf("without -blank: %d of %d plates found, want %d or more", plain.Found, n, n-1)
+	}
+	if blank.Found != 0 || blank.Top1N != 0 {
+		t.Errorf("with -blank: %d plates found, %d read right, want none", blank.Found, blank.Top1N)
+	}
+	if blank.OtherImages > blank.OtherReads || blank.OtherImages > n || plain.OtherImages > plain.OtherReads {
+		t.Errorf("got other reads %d in %d images (blank), %d in %d (plain): want images <= reads, <= %d",
+			blank.OtherReads, blank.OtherImages, plain.OtherReads, plain.OtherImages, n)
+	}
+	if !strings.Contains(table, "each labelled plate painted out") || !strings.Contains(table, "other reads") {
+		t.Errorf("got table %q, want the blank line and the other reads", table)
+	}
+}

@@ -40,6 +40,15 @@
 //     (IoU > 0), the one with the greatest IoU; when none overlaps, the first
 //     returned plate (the Engine returns the best detection first); none when
 //     no plate was returned.
+//   - Other reads (end-to-end only): the returned plates that do not overlap
+//     the label box (IoU below MatchIoU), and the images with one or more:
+//     another car's plate (the labels name one plate a frame), or what is
+//     not a plate (a sticker, a sign, a grille).
+//   - Blank (Config.Blank, alpreval -blank): each labelled plate is painted
+//     out of its frame before recognition (see Blank), so that every read
+//     is of something that is not a plate and counts as another read: how
+//     often the unit would report a plate where there is none, measured on
+//     real frames. The accuracy figures mean nothing then.
 //   - Top-1 exact: the best plate's text equals the label.
 //   - Top-1 O=0: the same with the letter O and the digit 0 taken as equal
 //     (some labels write one for the other).

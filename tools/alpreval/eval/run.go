@@ -35,6 +35,12 @@ type Config struct {
 	Workers int // goroutines, each with its own Engine and Reader; 0 = 1
 	Limit   int // evaluate only the first Limit images (by name); 0 = all
 
+	// Blank paints each labelled plate out of its frame before recognition
+	// (see Blank), end-to-end sets only: every plate the Engine then
+	// returns is a read of something that is not the plate (Summary's
+	// OtherReads), and the accuracy figures mean nothing.
+	Blank bool
+
 	// HTMLDir, when set, receives for each image not read right (top-1) a
 	// crop and a frame thumbnail, for WriteHTML to link. It must exist.
 	HTMLDir string
@@ -102,6 +108,9 @@ func Run(ctx context.Context, ds *Dataset, cfg Config) (*Report, error) {
 	}
 	if ds.Layout == LayoutEndToEnd && cfg.Detector == nil {
 		return nil, errors.New("eval: run: no Detector for an end-to-end data set")
+	}
+	if cfg.Blank && ds.Layout != LayoutEndToEnd {
+		return nil, errors.New("eval: run: Blank needs an end-to-end data set (crops are all plate)")
 	}
 	items := ds.Items
 	if cfg.Limit > 0 && cfg.Limit < len(items) {
@@ -199,6 +208,10 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 		return err
 	}
 	gray := camera.Luma(img)
+	if cfg.Blank && layout == LayoutEndToEnd {
+		Blank(gray, r.Item.Label.Box)
+		img = gray // the report shows the frame as read
+	}
 	r.Decode = time.Since(t)
 	r.Size = gray.Rect.Size()
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -305,4 +307,110 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("got error %v, want context.Canceled", err)
 		}
 	})
+}
+
+// TestBlank: the label box, grown by an eighth of its width and a fifth of
+// its height and clipped to the frame, takes the median grey of its
+// border; the rest of the frame is untouched.
+func TestBlank(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 100, 60))
+	for i := range img.Pix {
+		img.Pix[i] = 90
+	}
+	box := image.Rect(20, 20, 60, 40) // grown: (15,16)-(65,44)
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			img.SetGray(x, y, color.Gray{Y: 10}) // the plate
+		}
+	}
+	img.SetGray(15, 16, color.Gray{Y: 250}) // one odd border pixel
+	img.SetGray(0, 0, color.Gray{Y: 7})     // outside
+	Blank(img, box)
+	for y := 0; y < 60; y++ {
+		for x := 0; x < 100; x++ {
+			want := uint8(90)
+			if x == 0 && y == 0 {
+				want = 7
+			}
+			if got := img.GrayAt(x, y).Y; got != want {
+				t.Fatalf("pixel (%d,%d) = %d, want %d", x, y, got, want)
+			}
+		}
+	}
+	// At the frame's edge the grown box is clipped; an empty box does
+	// nothing.
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i % 200)
+	}
+	Blank(img, image.Rect(90, 50, 110, 70))
+	if v := img.GrayAt(99, 59).Y; v != img.GrayAt(88, 59).Y || img.GrayAt(87, 59).Y == v && img.GrayAt(87, 48).Y == v {
+		t.Errorf("clipped box: got %d at the corner, %d and %d outside", v, img.GrayAt(87, 59).Y, img.GrayAt(87, 48).Y)
+	}
+	before := slices.Clone(img.Pix)
+	Blank(img, image.Rectangle{})
+	if !slices.Equal(before, img.Pix) {
+		t.Error("an empty box changed the frame")
+	}
+}
+
+// TestRunBlank: with Blank, the plate of the label box (grey 150, read
+// 0YO9FEU) is painted with the street's grey (100, read ABC123): the
+// region that held it reads the street, and every read counts as another
+// read.
+func TestRunBlank(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewGray(image.Rect(0, 0, 200, 100))
+	for i := range img.Pix {
+		img.Pix[i] = 100
+	}
+	for y := 10; y < 35; y++ {
+		for x := 10; x < 60; x++ {
+			img.SetGray(x, y, color.Gray{Y: 150})
+		}
+	}
+	f, err := os.Create(filepath.Join(dir, "a.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	writeFiles(t, dir, map[string]string{"a.txt": "a.png\t10\t10\t50\t25\t0YO9FEU\n"})
+	ds, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, blank := range []bool{false, true} {
+		cfg := Config{
+			Detector:  fakeDetector{image.Rect(12, 12, 58, 33), image.Rect(150, 0, 200, 20)},
+			NewReader: func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil },
+			Blank:     blank,
+		}
+		rep, err := Run(context.Background(), ds, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, p := range rep.Results[0].Plates {
+			texts = append(texts, p.Text)
+		}
+		s := rep.Summary
+		want, other, found := []string{"0YO9FEU", "ABC123"}, 1, 1
+		if blank {
+			// The first region still overlaps the label box (the fake
+			// detector returns it whatever the pixels): found, but a read
+			// of the street all the same.
+			want, other = []string{"ABC123", "ABC123"}, 2
+		}
+		if !slices.Equal(texts, want) || s.OtherReads != other || s.OtherImages != 1 || s.Found != found || s.Blank != blank {
+			t.Errorf("blank %v: read %v, other reads %d in %d images, found %d, summary blank %v; want %v, %d in 1, %d, %v",
+				blank, texts, s.OtherReads, s.OtherImages, s.Found, s.Blank, want, other, found, blank)
+		}
+	}
+	crops := fakeSet(t, LayoutCrops, []string{"a"}, map[string]uint8{"a": 50}, map[string]string{"a": "ABC123"})
+	_, err = Run(context.Background(), crops, Config{Blank: true, NewReader: func() (ocr.Reader, error) { return nil, nil }})
+	if err == nil || !strings.Contains(err.Error(), "Blank needs an end-to-end data set") {
+		t.Errorf("crops with Blank: got %v, want an error", err)
+	}
 }

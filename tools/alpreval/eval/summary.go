@@ -29,6 +29,14 @@ type Summary struct {
 	Found          int      `json:"found"`
 	Missed         int      `json:"missed"` // images - found: "plates not found"
 
+	// OtherReads counts the plates returned that do not overlap the label
+	// box (IoU below MatchIoU): another car's plate, or what is not a
+	// plate; with Blank, every plate returned (the labelled one is gone).
+	// OtherImages counts the images with one or more.
+	OtherReads  int  `json:"other_reads"`
+	OtherImages int  `json:"other_images"`
+	Blank       bool `json:"blank"` // the labelled plates painted out (Config.Blank)
+
 	Top1    float64 `json:"top1"`
 	Top1O0  float64 `json:"top1_o0"`
 	Top10   float64 `json:"top10"`
@@ -60,7 +68,7 @@ func Summarize(ds *Dataset, cfg Config, results []Result, wall time.Duration) Su
 	s := Summary{
 		Set: ds.Name, Layout: ds.Layout, Images: len(results), Region: cfg.Region, Corrector: cfg.Corrector,
 		Workers: cfg.Workers, MaxPlates: cfg.MaxPlates, Reread: cfg.Reread, MinChars: cfg.MinChars, MaxChars: cfg.MaxChars,
-		MinConfidence: cfg.MinConfidence, WallS: round(wall.Seconds(), 3),
+		MinConfidence: cfg.MinConfidence, WallS: round(wall.Seconds(), 3), Blank: cfg.Blank,
 	}
 	var det, det50 int
 	rec := make([]time.Duration, 0, len(results))
@@ -73,6 +81,12 @@ func Summarize(ds *Dataset, cfg Config, results []Result, wall time.Duration) Su
 		s.Top1N += b2i(r.Top1)
 		s.Top1O0N += b2i(r.Top1O0)
 		s.Top10N += b2i(r.Top10)
+		other := 0
+		for _, p := range r.Plates {
+			other += b2i(cfg.Blank || p.IoU < MatchIoU)
+		}
+		s.OtherReads += other
+		s.OtherImages += b2i(other > 0)
 		rec = append(rec, r.Recognize)
 		dec = append(dec, r.Decode)
 		recSum += r.Recognize
@@ -167,6 +181,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	}
 	row := func(k, format string, a ...any) { fmt.Fprintf(bw, "%-16s %s\n", k, fmt.Sprintf(format, a...)) }
 	row("set", "%s (%s, %d images)", s.Set, s.Layout, s.Images)
+	if s.Blank {
+		row("blank", "each labelled plate painted out: every read is of something else, and the accuracy below means nothing")
+	}
 	row("engine", "region %s, corrector %s; max %d plates/frame, reread %g, %d..%d chars, min confidence %g; %d worker(s)",
 		s.Region, s.Corrector, s.MaxPlates, s.Reread, s.MinChars, s.MaxChars, s.MinConfidence, s.Workers)
 	if s.DetectRecall != nil {
@@ -180,6 +197,13 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		row("not found", "%d  no returned plate has IoU >= %.1f (detection miss or reading dropped)", s.Missed, MatchIoU)
 	} else {
 		row("not found", "%d  reading dropped (fewer than %d or more than %d chars, or confidence below %g)", s.Missed, s.MinChars, s.MaxChars, s.MinConfidence)
+	}
+	if s.DetectRecall != nil {
+		what := fmt.Sprintf("returned plates with IoU < %.1f with the label box: another plate, or not a plate", MatchIoU)
+		if s.Blank {
+			what = "every plate returned: none of them is the labelled one"
+		}
+		row("other reads", "%d in %d images  %s", s.OtherReads, s.OtherImages, what)
 	}
 	row("top-1 exact", "%s  best plate's text == label", pct(s.Top1N))
 	row("top-1 O=0", "%s  the same, letter O == digit 0", pct(s.Top1O0N))
