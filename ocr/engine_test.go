@@ -1,9 +1,11 @@
 package ocr_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,6 +146,7 @@ func TestVote(t *testing.T) {
 		conf float64
 	}{
 		{"agreement", []ocr.Reading{rd("a", c("7ABC123", 90), c("7A8C123", 60)), rd("b", c("7ABC123", 80))}, []string{"7ABC123", "7A8C123"}, 90},
+		{"the least discord", []ocr.Reading{{Text: "7ABC123", Confidence: 90, Discord: 0.4}, {Text: "7ABC123", Confidence: 80, Discord: 0.1}, {Text: "7ABC128", Confidence: 30, Discord: 0.7}}, []string{"7ABC123", "7ABC128"}, 90},
 		// Each first choice scores 1 (x conf); a text both readings
 		// hold, second in one, beats the other's lone first choice.
 		{"second in both beats first in one", []ocr.Reading{
@@ -170,6 +173,9 @@ func TestVote(t *testing.T) {
 			}
 			if got.Text != wantText || got.Confidence != tc.conf {
 				t.Errorf("text %q conf %v, want %q %v", got.Text, got.Confidence, wantText, tc.conf)
+			}
+			if want := slices.MinFunc(tc.in, func(a, b ocr.Reading) int { return cmp.Compare(a.Discord, b.Discord) }).Discord; got.Discord != want {
+				t.Errorf("discord %v, want the least, %v", got.Discord, want)
 			}
 			if got.Raw != "a // b" && tc.in[0].Raw == "a" {
 				t.Errorf("raw %q, want both raws joined", got.Raw)
@@ -356,11 +362,12 @@ func (formats) Fits(text string) bool {
 	return len(text) == 7 && text[0] >= '0' && text[0] <= '9' && strings.Trim(text[1:4], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" && strings.Trim(text[4:], "0123456789") == ""
 }
 
-// TestEnginePlateLike: a region's reading is kept when it fits a plate
-// format of the Corrector or the detector scores the region 0.4 or more;
-// the best region's also when it has 4 characters or more read with 96 or
-// more confidence (a personalised plate); without a Corrector that tells,
-// every reading is kept.
+// TestEnginePlateLike: a region's reading is kept when the detector scores
+// the region 0.4 or more, or it fits a plate format of the Corrector (for
+// a region other than the best, with a Discord of 0.5 or less); the best
+// region's also when it has 4 characters or more read with 96 or more
+// confidence (a personalised plate); without a Corrector that tells, every
+// reading is kept.
 func TestEnginePlateLike(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 400, 200))
 	regions := fixedDetector{
@@ -368,8 +375,14 @@ func TestEnginePlateLike(t *testing.T) {
 		{Box: image.Rect(100, 0, 160, 30), Score: 0.3}, // a sticker
 		{Box: image.Rect(200, 0, 260, 30), Score: 0.3}, // another car's plate
 		{Box: image.Rect(300, 0, 360, 30), Score: 0.5}, // a personalised plate, plate-like
+		{Box: image.Rect(0, 100, 60, 130), Score: 0.3}, // a grille whose garbage fits a format
 	}
-	others := []string{"KEEPCALM", "8XYZ789", "LUVBUG"}
+	others := []ocr.Reading{
+		{Text: "KEEPCALM", Confidence: 97},
+		{Text: "8XYZ789", Confidence: 97, Discord: 0.2},
+		{Text: "LUVBUG", Confidence: 97, Discord: 0.9},
+		{Text: "5ABC555", Confidence: 97, Discord: 0.9},
+	}
 	for _, tc := range []struct {
 		name string
 		corr ocr.Corrector
@@ -377,17 +390,15 @@ func TestEnginePlateLike(t *testing.T) {
 		want []string
 	}{
 		{"a personalised plate", formats{}, ocr.Reading{Text: "GOTEAM", Confidence: 97}, []string{"GOTEAM", "8XYZ789", "LUVBUG"}},
-		{"a plate's format", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 60}, []string{"7ABC123", "8XYZ789", "LUVBUG"}},
+		// The best region's models may disagree; another's must not.
+		{"a plate's format", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 60, Discord: 0.9}, []string{"7ABC123", "8XYZ789", "LUVBUG"}},
 		{"not sure enough", formats{}, ocr.Reading{Text: "GGGGG", Confidence: 95}, []string{"8XYZ789", "LUVBUG"}},
 		{"too short", formats{}, ocr.Reading{Text: "YYY", Confidence: 100}, []string{"8XYZ789", "LUVBUG"}},
-		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, append([]string{"YYY"}, others...)},
-		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
+		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"YYY", "KEEPCALM", "8XYZ789", "LUVBUG", "5ABC555"}},
+		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
 	} {
-		rs := []ocr.Reading{tc.best}
-		for _, s := range others {
-			rs = append(rs, ocr.Reading{Text: s, Confidence: 97})
-		}
-		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 4, Corrector: tc.corr}
+		rs := append([]ocr.Reading{tc.best}, others...)
+		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 5, Corrector: tc.corr}
 		if got := recognizeTexts(t, &e, img); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}

@@ -35,6 +35,12 @@ type Reading struct {
 	Raw        string      // the OCR engine's text before clean-up
 	Confidence float64     // 0..100
 	Candidates []Candidate // best first, Candidates[0].Text == Text when any
+	// Discord is how unlike the readings of the Reader's models were: 0 when
+	// they read the same characters (or a single model read), up to 1 when
+	// none of their characters agree. A plate's models mostly agree; on a
+	// grille, a fence or a sticker's picture they read unlike garbage. See
+	// tess.Reader.Read for how it is measured; Vote keeps the least.
+	Discord float64
 	// Chars bounds the row of characters the Reader found in the crop,
 	// with a quarter of their height as margin (within the crop), in the
 	// crop's coordinates; empty when it found none or the Reading was

@@ -3,6 +3,7 @@ package tess
 import (
 	"fmt"
 	"image"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -231,6 +232,36 @@ func TestAlign(t *testing.T) {
 	want := [][2]int{{0, 0}, {1, -1}, {2, 1}, {3, 2}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestDiscord: the share of the longer reading's characters that the other
+// does not read alike at the same place (characters 40 pixels tall, one
+// every 40).
+func TestDiscord(t *testing.T) {
+	row := func(text string, x0 int) []pos {
+		var ps []pos
+		for i, c := range text {
+			ps = append(ps, pos{opts: []alt{{string(c), 90}}, x: x0 + 40*i})
+		}
+		return ps
+	}
+	for _, tt := range []struct {
+		name string
+		a, b []pos
+		want float64
+	}{
+		{"alike", row("7ABC123", 20), row("7ABC123", 22), 0},
+		{"one look-alike", row("YG9X2G", 20), row("YG9X26", 18), 1.0 / 6},
+		{"one character short", row("SK2W6K", 20), append(row("SK", 20), row("W6K", 140)...), 1.0 / 6},
+		{"garbage", row("5599H", 20), row("SAU", 30), 1},
+		{"elsewhere", row("7244", 20), row("7244", 400), 1},
+		{"one read nothing", row("MNHZ", 20), nil, 1},
+		{"neither read", nil, nil, 0},
+	} {
+		if got := discord(tt.a, tt.b, 40); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -130,9 +130,9 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if err != nil {
 		return ocr.Reading{}, err
 	}
-	chars := rd.Chars
+	chars, disc := rd.Chars, min(rd.Discord, rd2.Discord)
 	rd = better(rd, rd2, r.cfg.MaxCandidates)
-	rd.Chars = chars
+	rd.Chars, rd.Discord = chars, disc
 	return ranked(rd), nil
 }
 
@@ -245,12 +245,36 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 			ps = mergePositions(ps, p, plateWeight, rowH)
 		}
 	}
+	var disc float64
 	if len(each) < 2 {
 		each = nil
+	} else {
+		disc = discord(each[0], each[1], float64(charH))
 	}
 	ps = kept(ps)
 	g.check(ps, each)
-	return rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...), nil
+	rd := rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...)
+	rd.Discord = disc
+	return rd, nil
+}
+
+// discord is the share of the characters of the longer of two models'
+// readings (their kept positions, in one layout's coordinates, characters
+// charH tall) that the other does not read alike at the same place (see
+// align): 0 when they read the same, 1 when nothing agrees or one read
+// nothing.
+func discord(a, b []pos, charH float64) float64 {
+	n := max(len(a), len(b))
+	if n == 0 {
+		return 0
+	}
+	same := 0
+	for _, p := range align(a, b, charH) {
+		if p[0] >= 0 && p[1] >= 0 && a[p[0]].opts[0].text == b[p[1]].opts[0].text {
+			same++
+		}
+	}
+	return 1 - float64(same)/float64(n)
 }
 
 // plateWeight is the weight of the plate model's confidences when its

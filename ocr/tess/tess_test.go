@@ -69,6 +69,11 @@ func testReadPlates(t *testing.T, lang string) {
 			if rd.Text != tt.text {
 				t.Errorf("Text = %q, want %q", rd.Text, tt.text)
 			}
+			// Both models read a clean plate alike; one model alone has
+			// nothing to disagree with.
+			if max := map[bool]float64{true: 0.2, false: 0}[lang == DefaultLanguage]; rd.Discord < 0 || rd.Discord > max {
+				t.Errorf("Discord = %v, want 0..%v", rd.Discord, max)
+			}
 			checkReading(t, rd)
 		})
 	}
