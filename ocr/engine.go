@@ -136,14 +136,14 @@ type Fitter interface {
 }
 
 // plateLike reports whether the reading of a region (the best one, the
-// first the Detector returns, when best is set) is kept as a plate's:
-// when the detector scores the region plateScore or more; or when its text
-// fits a plate format of the Corrector (see Fitter) and, for a region
-// other than the best, the Reader's models read it alike (a Discord of
-// maxDiscord or less); or, for the best region, when it could be a
-// personalised plate: personalChars characters or more, read with
-// personalConf confidence or more. Without a Corrector that tells formats,
-// every reading is kept.
+// first the Detector returns, when best is set) is kept as a plate's. A
+// region other than the best needs the Reader's models to have read it
+// alike (a Discord of maxDiscord or less). Then the reading is kept when
+// the detector scores the region plateScore or more, or its text fits a
+// plate format of the Corrector (see Fitter), or, for the best region,
+// when it could be a personalised plate: personalChars characters or more,
+// read with personalConf confidence or more. Without a Corrector that
+// tells formats, every reading is kept.
 //
 // The regions the detector doubts are mostly not plates: bumper stickers,
 // dealer frames, signs, a timestamp burnt into the frame, a grille or a
@@ -151,15 +151,18 @@ type Fitter interface {
 // or, being a few digits, fits one by chance while the models read unlike
 // garbage. A frame without a plate still has a best region, and the most
 // common frame of all, an empty road, then gave a read. A personalised
-// plate of another car fits no format either, and is read when its car
-// comes closer and its region becomes the best.
+// plate of another car fits no format either, and a far plate may be read
+// unlike by the models; either is read when its car comes closer and its
+// region becomes the best.
 func (e *Engine) plateLike(rd Reading, reg Region, best bool) bool {
 	f, ok := e.Corrector.(Fitter)
 	switch {
-	case !ok, reg.Score >= plateScore:
+	case !ok:
 		return true
-	case f.Fits(rd.Text):
-		return best || rd.Discord <= maxDiscord
+	case !best && rd.Discord > maxDiscord:
+		return false
+	case reg.Score >= plateScore, f.Fits(rd.Text):
+		return true
 	}
 	return best && len(rd.Text) >= personalChars && rd.Confidence >= personalConf
 }
@@ -177,15 +180,18 @@ func (e *Engine) plateLike(rd Reading, reg Region, best bool) bool {
 const plateScore = 0.4
 
 // maxDiscord is the most Discord (see Reading) a region other than the
-// best may have when its reading is kept for fitting a format (see
-// plateLike). US formats take most short runs of digits, which the
-// models read in a grille or a sign where they agree on nothing else
-// (7244 and "ua", 88896 and "55SS"). Measured with alpreval: the other
-// reads of endtoend-us went from 35 in 30 images to 15 in 12, those of its
-// frames with the plate painted out (-blank) from 42 in 35 to 31 in 28,
-// and of 200 synthesized frames (platesynth -seed 7) from 80 in 70 to 63 in
-// 59; no set's plates read differently. Any threshold from 0.3 to 0.7 did
-// the same on endtoend-us: the readings dropped have a Discord near 1.
+// best may have (see plateLike). US formats take most short runs of
+// digits, which the models read in a grille or a sign where they agree on
+// nothing else (7244 and "ua", 88896 and "55SS"), and the detector scores
+// some signs and textures like plates (18F0GF and "larter"). Measured with
+// alpreval: the other reads of endtoend-us went from 35 in 30 images to 9
+// in 8 (15 in 12 when the readings that fit no format and score 0.4 or
+// more were spared), endtoend-br from 7 to 5, those of endtoend-us' frames
+// with the plate painted out (-blank) from 42 in 35 to 29 in 27, and of 200
+// synthesized frames (platesynth -seed 7) from 80 in 70 to 61 in 58; no
+// set's plates read differently. Any threshold from 0.3 to 0.7 did the
+// same on the fitting readings of endtoend-us: those dropped have a
+// Discord near 1.
 const maxDiscord = 0.5
 
 // personalChars and personalConf: what a best region's reading that

@@ -363,25 +363,27 @@ func (formats) Fits(text string) bool {
 }
 
 // TestEnginePlateLike: a region's reading is kept when the detector scores
-// the region 0.4 or more, or it fits a plate format of the Corrector (for
-// a region other than the best, with a Discord of 0.5 or less); the best
-// region's also when it has 4 characters or more read with 96 or more
-// confidence (a personalised plate); without a Corrector that tells, every
-// reading is kept.
+// the region 0.4 or more or it fits a plate format of the Corrector, and,
+// for a region other than the best, the models read it alike (a Discord of
+// 0.5 or less); the best region's also when it has 4 characters or more
+// read with 96 or more confidence (a personalised plate); without a
+// Corrector that tells, every reading is kept.
 func TestEnginePlateLike(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 400, 200))
 	regions := fixedDetector{
-		{Box: image.Rect(0, 0, 60, 30), Score: 0.2},    // best, doubted
-		{Box: image.Rect(100, 0, 160, 30), Score: 0.3}, // a sticker
-		{Box: image.Rect(200, 0, 260, 30), Score: 0.3}, // another car's plate
-		{Box: image.Rect(300, 0, 360, 30), Score: 0.5}, // a personalised plate, plate-like
-		{Box: image.Rect(0, 100, 60, 130), Score: 0.3}, // a grille whose garbage fits a format
+		{Box: image.Rect(0, 0, 60, 30), Score: 0.2},       // best, doubted
+		{Box: image.Rect(100, 0, 160, 30), Score: 0.3},    // a sticker
+		{Box: image.Rect(200, 0, 260, 30), Score: 0.3},    // another car's plate
+		{Box: image.Rect(300, 0, 360, 30), Score: 0.5},    // a personalised plate, plate-like
+		{Box: image.Rect(0, 100, 60, 130), Score: 0.3},    // a grille whose garbage fits a format
+		{Box: image.Rect(100, 100, 160, 130), Score: 0.6}, // a sign the models read unlike
 	}
 	others := []ocr.Reading{
 		{Text: "KEEPCALM", Confidence: 97},
 		{Text: "8XYZ789", Confidence: 97, Discord: 0.2},
-		{Text: "LUVBUG", Confidence: 97, Discord: 0.9},
+		{Text: "LUVBUG", Confidence: 97, Discord: 0.5},
 		{Text: "5ABC555", Confidence: 97, Discord: 0.9},
+		{Text: "77777", Confidence: 97, Discord: 0.75},
 	}
 	for _, tc := range []struct {
 		name string
@@ -394,11 +396,11 @@ func TestEnginePlateLike(t *testing.T) {
 		{"a plate's format", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 60, Discord: 0.9}, []string{"7ABC123", "8XYZ789", "LUVBUG"}},
 		{"not sure enough", formats{}, ocr.Reading{Text: "GGGGG", Confidence: 95}, []string{"8XYZ789", "LUVBUG"}},
 		{"too short", formats{}, ocr.Reading{Text: "YYY", Confidence: 100}, []string{"8XYZ789", "LUVBUG"}},
-		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"YYY", "KEEPCALM", "8XYZ789", "LUVBUG", "5ABC555"}},
-		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
+		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"YYY", "KEEPCALM", "8XYZ789", "LUVBUG", "5ABC555", "77777"}},
+		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123"}},
 	} {
 		rs := append([]ocr.Reading{tc.best}, others...)
-		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 5, Corrector: tc.corr}
+		e := ocr.Engine{Detector: regions, Reader: &scriptReader{readings: rs}, MaxPlates: 6, Corrector: tc.corr}
 		if got := recognizeTexts(t, &e, img); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
