@@ -23,14 +23,24 @@ var (
 	detectColor = color.RGBA{230, 0, 0, 255} // detector regions: red
 )
 
-// writeEvidence writes, for an image not read right, the plate crop (from
-// the best plate's box, or from the label box when the plate was not found)
-// and, for frames, a thumbnail with the label box in green and the detector
-// regions in red, and records their names in r.
-func writeEvidence(dir string, img image.Image, r *Result) error {
+// reported reports whether the report shows r: an image not read right, or,
+// with the plates painted out (blank), one that gave a read.
+func reported(r *Result, blank bool) bool {
+	if blank {
+		return len(r.Plates) > 0
+	}
+	return !r.Top1
+}
+
+// writeEvidence writes, for an image the report shows (see reported), the
+// plate crop (from the best plate's box, or from the label box when the
+// plate was not found and the frame is not blanked) and, for frames, a
+// thumbnail with the label box in green and the detector regions in red,
+// and records their names in r.
+func writeEvidence(dir string, img image.Image, r *Result, blank bool) error {
 	b := img.Bounds()
 	box := r.Box
-	if r.Found && r.Best >= 0 {
+	if (r.Found || blank) && r.Best >= 0 {
 		box = r.Plates[r.Best].Box
 	}
 	box = box.Add(b.Min).Intersect(b)
@@ -103,21 +113,25 @@ type htmlEntry struct {
 }
 
 // WriteHTML writes dir/index.html: the summary, then each image whose best
-// plate was not read right, with its crop and thumbnail (see Config.HTMLDir;
-// dir is the same folder).
+// plate was not read right (with the plates painted out, each image that
+// gave a read), with its crop and thumbnail (see Config.HTMLDir; dir is
+// the same folder).
 func WriteHTML(dir string, rep *Report) error {
 	var table bytes.Buffer
 	if err := rep.WriteTable(&table); err != nil {
 		return err
 	}
+	blank := rep.Summary.Blank
 	var entries []htmlEntry
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		if r.Top1 {
+		if !reported(r, blank) {
 			continue
 		}
 		e := htmlEntry{Result: r, Num: r.Index + 1, Kind: "misread", Reading: "(none)", TimeMS: fmt.Sprintf("%.0f ms", float64(r.Recognize.Microseconds())/1000)}
 		switch {
+		case blank:
+			e.Kind = "read with the plate painted out"
 		case !r.Found:
 			e.Kind = "not found"
 		case r.Top1O0:
@@ -149,6 +163,7 @@ func WriteHTML(dir string, rep *Report) error {
 		"Entries": entries,
 		"Failed":  len(entries),
 		"Images":  rep.Summary.Images,
+		"Blank":   blank,
 	})
 	if err != nil {
 		return fmt.Errorf("eval: html: %w", err)
@@ -182,7 +197,7 @@ ol { margin: .2em 0; padding-left: 1.5em; font-family: monospace; }
 </style></head><body>
 <h1>{{.Title}}</h1>
 <pre>{{.Table}}</pre>
-<p>{{.Failed}} of {{.Images}} images not read right (top-1). Frame thumbnails: label box green, detector regions red.</p>
+<p>{{.Failed}} of {{.Images}} images {{if .Blank}}gave a read with their labelled plate painted out{{else}}not read right (top-1){{end}}. Frame thumbnails: label box green, detector regions red.</p>
 {{range .Entries}}<div class="entry">
 <div>
 <div class="kind">#{{.Num}} {{.Kind}}</div>

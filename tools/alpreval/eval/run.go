@@ -41,8 +41,9 @@ type Config struct {
 	// OtherReads), and the accuracy figures mean nothing.
 	Blank bool
 
-	// HTMLDir, when set, receives for each image not read right (top-1) a
-	// crop and a frame thumbnail, for WriteHTML to link. It must exist.
+	// HTMLDir, when set, receives for each image not read right (top-1;
+	// with Blank, each image that gave a read) a crop and a frame
+	// thumbnail, for WriteHTML to link. It must exist.
 	HTMLDir string
 
 	// Progress, when set, is called after each image, in the order they
@@ -243,8 +244,8 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 		}
 	}
 	r.Outcome = Score(r.Box, r.Item.Label.Plate, r.Regions, r.Plates)
-	if cfg.HTMLDir != "" && !r.Top1 {
-		return writeEvidence(cfg.HTMLDir, img, r)
+	if cfg.HTMLDir != "" && reported(r, cfg.Blank) {
+		return writeEvidence(cfg.HTMLDir, img, r, cfg.Blank)
 	}
 	return nil
 }

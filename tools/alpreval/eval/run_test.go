@@ -386,10 +386,40 @@ func TestRunBlank(t *testing.T) {
 			Detector:  fakeDetector{image.Rect(12, 12, 58, 33), image.Rect(150, 0, 200, 20)},
 			NewReader: func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil },
 			Blank:     blank,
+			HTMLDir:   t.TempDir(),
 		}
 		rep, err := Run(context.Background(), ds, cfg)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Read right, the frame is not in the report; blanked, it is, as
+		// a read, with the crop of what was read: the street's grey.
+		if err := WriteHTML(cfg.HTMLDir, rep); err != nil {
+			t.Fatal(err)
+		}
+		html, err := os.ReadFile(filepath.Join(cfg.HTMLDir, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, want := strings.Count(string(html), `class="entry"`), map[bool]int{false: 0, true: 1}[blank]; n != want {
+			t.Errorf("blank %v: index.html has %d entries, want %d", blank, n, want)
+		}
+		if blank {
+			if !strings.Contains(string(html), "read with the plate painted out") {
+				t.Error("blanked: the entry does not say it was read with the plate painted out")
+			}
+			f, err := os.Open(filepath.Join(cfg.HTMLDir, rep.Results[0].CropFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			crop, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := color.GrayModel.Convert(crop.At(crop.Bounds().Min.X+5, crop.Bounds().Min.Y+5)).(color.Gray).Y; g != 100 {
+				t.Errorf("blanked: crop %v has grey %d, want the street's 100", crop.Bounds(), g)
+			}
 		}
 		var texts []string
 		for _, p := range rep.Results[0].Plates {
@@ -407,6 +437,29 @@ func TestRunBlank(t *testing.T) {
 			t.Errorf("blank %v: read %v, other reads %d in %d images, found %d, summary blank %v; want %v, %d in 1, %d, %v",
 				blank, texts, s.OtherReads, s.OtherImages, s.Found, s.Blank, want, other, found, blank)
 		}
+	}
+	// Blanked, a read elsewhere in the frame (not found, then) is what the
+	// report's crop shows, not the label box.
+	cfg := Config{
+		Detector:  fakeDetector{image.Rect(150, 0, 200, 20)},
+		NewReader: func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil },
+		Blank:     true,
+		HTMLDir:   t.TempDir(),
+	}
+	rep, err := Run(context.Background(), ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Results[0]; r.Found || r.CropFile == "" {
+		t.Fatalf("read elsewhere: found %v, crop %q; want not found, a crop", r.Found, r.CropFile)
+	}
+	if f, err := os.Open(filepath.Join(cfg.HTMLDir, rep.Results[0].CropFile)); err != nil {
+		t.Error(err)
+	} else if c, err := png.DecodeConfig(f); err != nil || c.Width != 50 || c.Height != 20 {
+		f.Close()
+		t.Errorf("read elsewhere: crop %dx%d (%v), want the region read, 50x20", c.Width, c.Height, err)
+	} else {
+		f.Close()
 	}
 	crops := fakeSet(t, LayoutCrops, []string{"a"}, map[string]uint8{"a": 50}, map[string]string{"a": "ABC123"})
 	_, err = Run(context.Background(), crops, Config{Blank: true, NewReader: func() (ocr.Reader, error) { return nil, nil }})
