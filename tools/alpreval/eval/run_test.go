@@ -381,9 +381,11 @@ func TestRunBlank(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, blank := range []bool{false, true} {
+	// run runs the set through the fake reader, regions det, with an HTML
+	// report.
+	run := func(det fakeDetector, blank bool) (Config, *Report) {
 		cfg := Config{
-			Detector:  fakeDetector{image.Rect(12, 12, 58, 33), image.Rect(150, 0, 200, 20)},
+			Detector:  det,
 			NewReader: func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil },
 			Blank:     blank,
 			HTMLDir:   t.TempDir(),
@@ -392,6 +394,10 @@ func TestRunBlank(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		return cfg, rep
+	}
+	for _, blank := range []bool{false, true} {
+		cfg, rep := run(fakeDetector{image.Rect(12, 12, 58, 33), image.Rect(150, 0, 200, 20)}, blank)
 		// Read right, the frame is not in the report; blanked, it is, as
 		// a read, with the crop of what was read: the street's grey.
 		if err := WriteHTML(cfg.HTMLDir, rep); err != nil {
@@ -440,16 +446,7 @@ func TestRunBlank(t *testing.T) {
 	}
 	// Blanked, a read elsewhere in the frame (not found, then) is what the
 	// report's crop shows, not the label box.
-	cfg := Config{
-		Detector:  fakeDetector{image.Rect(150, 0, 200, 20)},
-		NewReader: func() (ocr.Reader, error) { return &fakeReader{texts: fakeTexts, closed: &counter{}}, nil },
-		Blank:     true,
-		HTMLDir:   t.TempDir(),
-	}
-	rep, err := Run(context.Background(), ds, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, rep := run(fakeDetector{image.Rect(150, 0, 200, 20)}, true)
 	if r := rep.Results[0]; r.Found || r.CropFile == "" {
 		t.Fatalf("read elsewhere: found %v, crop %q; want not found, a crop", r.Found, r.CropFile)
 	}
