@@ -110,7 +110,10 @@ var tessVars = [][2]string{
 // their readings are merged character by character when they agree on the
 // number of characters, else the more confident one is kept, its misread
 // characters filled from the other (see mergePositions). A reading of
-// low confidence is read again at another scale (see secondBelow).
+// low confidence is read again at another scale (see secondBelow). The
+// Reading's Discord is the share of the longer model reading's characters
+// that the other model does not read alike at the same place (see
+// discord), the less of the two scales'; 0 with a single model.
 func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if !r.open {
 		return ocr.Reading{}, errors.New("tess: read: reader not open")
