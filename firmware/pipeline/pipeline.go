@@ -99,6 +99,9 @@ type Pipeline struct {
 
 	frames, dropped, processed, regions, reads, delivered, undelivered, cameraErrs atomic.Uint64
 	lastFrame                                                                      atomic.Int64 // unix ns
+	// inFlight counts the frames queued whose result the tracker has not
+	// taken yet (see track).
+	inFlight atomic.Int64
 }
 
 // New checks cfg and returns a pipeline; it does no I/O.
@@ -254,6 +257,7 @@ func (p *Pipeline) capture(ctx context.Context, queue chan queued) error {
 				q.fix = &pos
 			}
 		}
+		p.inFlight.Add(1)
 		select {
 		case queue <- q:
 			continue
@@ -263,12 +267,14 @@ func (p *Pipeline) capture(ctx context.Context, queue chan queued) error {
 		select {
 		case <-queue:
 			p.dropped.Add(1)
+			p.inFlight.Add(-1)
 		default:
 		}
 		select {
 		case queue <- q:
 		default:
 			p.dropped.Add(1)
+			p.inFlight.Add(-1)
 		}
 	}
 }
@@ -312,10 +318,16 @@ func (p *Pipeline) work(queue <-chan queued, results chan<- result, e *ocr.Engin
 
 // track turns frames' plates into reads: one per pass of a vehicle when
 // tracking is on, one per plate otherwise. It flushes open tracks when results
-// is closed, and closes tracks by the clock while no frame arrives.
+// is closed, and closes tracks by the clock while no frame is on its way:
+// while frames wait in the queue or in a worker, their capture times move
+// the tracker on when their results come. A worker stalled for longer than
+// the track window (a slow reading, a busy CPU) would otherwise close a
+// vehicle's track while the next frames of its pass were queued, and split
+// the pass into several reads.
 func (p *Pipeline) track(results <-chan result, out chan<- record.Read) {
 	if p.cfg.Track.Window <= 0 {
 		for r := range results {
+			p.inFlight.Add(-1)
 			for _, pl := range r.plates {
 				p.emit(out, single(r, pl))
 			}
@@ -334,6 +346,7 @@ func (p *Pipeline) track(results <-chan result, out chan<- record.Read) {
 				}
 				return
 			}
+			p.inFlight.Add(-1)
 			obs := make([]track.Observation, len(r.plates))
 			for i, pl := range r.plates {
 				obs[i] = track.Observation{Time: r.Time, Seq: r.Seq, Plate: pl, Meta: r.fix}
@@ -342,6 +355,9 @@ func (p *Pipeline) track(results <-chan result, out chan<- record.Read) {
 				p.emit(out, pass)
 			}
 		case now := <-tick.C:
+			if p.inFlight.Load() > 0 {
+				continue
+			}
 			for _, pass := range tr.Add(now) {
 				p.emit(out, pass)
 			}

@@ -22,6 +22,7 @@ import (
 
 	"alprd/firmware/pipeline"
 	"alprd/firmware/record"
+	"alprd/firmware/track"
 	"alprd/hal/camera"
 	"alprd/hal/camera/cameratest"
 	"alprd/hal/camera/replay"
@@ -944,4 +945,38 @@ func TestRunFails(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestTrackSlowFrames: frames of one pass that wait in the queue while a
+// slow reading holds the worker (longer than the track window) are one
+// pass all the same: the clock closes tracks only while no frame is on its
+// way to the tracker.
+func TestTrackSlowFrames(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig()
+		r.cfg.Track = track.Config{Window: time.Second}
+		r.rs.read = func(*image.Gray) (ocr.Reading, error) {
+			time.Sleep(3 * time.Second) // a stalled worker
+			return reading("AB123", 90), nil
+		}
+		x := r.run(t)
+		for range 3 {
+			r.src.Frames <- frame()
+			time.Sleep(100 * time.Millisecond)
+		}
+		synctest.Wait()
+		time.Sleep(10 * time.Second) // the readings, and long enough for the pass to close by the clock
+		reads := r.up.reads(t)
+		if len(reads) != 1 || reads[0].Frames != 3 {
+			var frames []int
+			for _, rd := range reads {
+				frames = append(frames, rd.Frames)
+			}
+			t.Errorf("got %d reads over %v frames, want 1 over 3", len(reads), frames)
+		}
+		r.src.Errs <- io.EOF
+		if err := x.wait(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	})
 }
