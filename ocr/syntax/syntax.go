@@ -294,20 +294,12 @@ func (bk *backing) unbacked(text, classes string) int {
 	n := 0
 	for i := 0; i < len(text); i++ {
 		ch := text[i]
-		var to byte
-		switch {
-		case classes[i] == letter && isDigit(ch):
-			to = toLetter[ch]
-		case classes[i] == digit && isUpper(ch):
-			to = toDigit[ch]
-		default:
-			continue
-		}
+		to := swap(ch, classes[i])
 		switch ch {
 		case 'O', '0', 'I', '1':
 			continue
 		}
-		if bk.chars[len(text)][i]&(1<<charBit(to)) == 0 {
+		if to != 0 && bk.chars[len(text)][i]&(1<<charBit(to)) == 0 {
 			n++
 		}
 	}
@@ -419,13 +411,22 @@ func fit(text, classes string, maxSubs int) (subs int, penalty float64, ok bool)
 // class by its look-alike. b must fit classes (see fit).
 func substitute(b []byte, classes string) {
 	for i, ch := range b {
-		switch {
-		case classes[i] == letter && isDigit(ch):
-			b[i] = toLetter[ch]
-		case classes[i] == digit && isUpper(ch):
-			b[i] = toDigit[ch]
+		if to := swap(ch, classes[i]); to != 0 {
+			b[i] = to
 		}
 	}
+}
+
+// swap returns the look-alike ch becomes where a template wants class (see
+// toLetter, toDigit); 0 where ch fits class as it is, or has none.
+func swap(ch, class byte) byte {
+	switch {
+	case class == letter && isDigit(ch):
+		return toLetter[ch]
+	case class == digit && isUpper(ch):
+		return toDigit[ch]
+	}
+	return 0
 }
 
 // Match tells which jurisdiction's templates text fits exactly, without any
