@@ -34,7 +34,7 @@ type Engine struct {
 
 	MaxPlates     int     // regions read per frame; 0 = 3
 	Ignore        []Area  // parts of the frame whose regions are not read
-	MinChars      int     // readings with fewer characters are dropped; 0 = 2
+	MinChars      int     // readings with fewer characters are dropped; 0 = DefaultMinChars
 	MaxChars      int     // readings with more characters are dropped; 0 = DefaultMaxChars
 	MinConfidence float64 // readings below are dropped
 
@@ -123,7 +123,7 @@ func ignored(areas []Area, f, box image.Rectangle) bool {
 // longer than maxSerial characters.
 func (e *Engine) Keeps(rd Reading) bool {
 	n := len(rd.Text)
-	if n < cmpOr(e.MinChars, 2) || n > cmpOr(e.MaxChars, DefaultMaxChars) || rd.Confidence < e.MinConfidence {
+	if n < cmpOr(e.MinChars, DefaultMinChars) || n > cmpOr(e.MaxChars, DefaultMaxChars) || rd.Confidence < e.MinConfidence {
 		return false
 	}
 	return n <= maxSerial || strings.ContainsFunc(rd.Text, func(r rune) bool { return 'A' <= r && r <= 'Z' })
@@ -208,6 +208,10 @@ const (
 	personalChars = 4
 	personalConf  = 96.0
 )
+
+// DefaultMinChars is the shortest reading the unit and alpreval take for a
+// plate.
+const DefaultMinChars = 2
 
 // DefaultMaxChars is the longest reading the unit and alpreval take for a
 // plate. Serial formats have at most maxSerial characters, but personalised

@@ -204,7 +204,7 @@ func Default() Config {
 			MinConfidence: 50,
 			MaxPlates:     3,
 			Reread:        ocr.DefaultReread,
-			MinChars:      2,
+			MinChars:      ocr.DefaultMinChars,
 			MaxChars:      ocr.DefaultMaxChars,
 			MinPlateWidth: 60,
 			CropQuality:   85,

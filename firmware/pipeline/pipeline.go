@@ -69,7 +69,7 @@ type Config struct {
 	MaxPlates     int        // regions read per frame; 0: ocr.Engine's default (3)
 	Reread        float64    // see ocr.Engine.Reread; 0: one read per region
 	MinConfidence float64    // reads below are dropped
-	MinChars      int        // readings shorter are not plates; 0: ocr.Engine's default (2)
+	MinChars      int        // readings shorter are not plates; 0: ocr.Engine's default (ocr.DefaultMinChars)
 	MaxChars      int        // readings longer are not plates; 0: ocr.Engine's default (ocr.DefaultMaxChars)
 	Ignore        []ocr.Area // parts of the frame whose regions are not read (see ocr.Area)
 	CropQuality   int        // default 85

@@ -28,7 +28,7 @@ type Config struct {
 
 	MaxPlates     int     // regions read per frame; 0 = 3 (the Engine's default)
 	Reread        float64 // see ocr.Engine.Reread; 0 = one read per region
-	MinChars      int     // 0 = 2
+	MinChars      int     // 0 = ocr.DefaultMinChars
 	MaxChars      int     // 0 = ocr.DefaultMaxChars
 	MinConfidence float64 // readings below are dropped
 
@@ -60,7 +60,7 @@ func (c Config) withDefaults() Config {
 		c.MaxPlates = 3
 	}
 	if c.MinChars <= 0 {
-		c.MinChars = 2
+		c.MinChars = ocr.DefaultMinChars
 	}
 	if c.MaxChars <= 0 {
 		c.MaxChars = ocr.DefaultMaxChars
@@ -209,7 +209,7 @@ func evalOne(layout string, cfg Config, eng *ocr.Engine, rec *recorder, r *Resul
 		return err
 	}
 	gray := camera.Luma(img)
-	if cfg.Blank && layout == LayoutEndToEnd {
+	if cfg.Blank { // end-to-end only (see Run)
 		Blank(gray, r.Item.Label.Box)
 		img = gray // the report shows the frame as read
 	}
