@@ -157,6 +157,8 @@ func TestVote(t *testing.T) {
 		{"confidence weighs", []ocr.Reading{rd("a", c("ABC123", 40)), rd("b", c("ABC128", 90))}, []string{"ABC128", "ABC123"}, 90},
 		{"text without candidates", []ocr.Reading{{Text: "XY12", Confidence: 70}, rd("b")}, []string{"XY12"}, 70},
 		{"nothing", []ocr.Reading{rd("a"), rd("b")}, nil, 0},
+		{"glyphless in one look", []ocr.Reading{{Text: "7ABC123", Confidence: 90, Glyphless: true}, {Text: "7ABC123", Confidence: 80}}, []string{"7ABC123"}, 90},
+		{"glyphless in every look", []ocr.Reading{{Text: "59494", Confidence: 90, Glyphless: true}, {Text: "59494", Confidence: 80, Glyphless: true}}, []string{"59494"}, 90},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ocr.Vote(tc.in...)
@@ -176,6 +178,9 @@ func TestVote(t *testing.T) {
 			}
 			if want := slices.MinFunc(tc.in, func(a, b ocr.Reading) int { return cmp.Compare(a.Discord, b.Discord) }).Discord; got.Discord != want {
 				t.Errorf("discord %v, want the least, %v", got.Discord, want)
+			}
+			if want := !slices.ContainsFunc(tc.in, func(r ocr.Reading) bool { return !r.Glyphless }); got.Glyphless != want {
+				t.Errorf("glyphless %v, want %v (only when every reading is)", got.Glyphless, want)
 			}
 			if got.Raw != "a // b" && tc.in[0].Raw == "a" {
 				t.Errorf("raw %q, want both raws joined", got.Raw)
@@ -381,7 +386,7 @@ func TestEnginePlateLike(t *testing.T) {
 	others := []ocr.Reading{
 		{Text: "KEEPCALM", Confidence: 97},
 		{Text: "8XYZ789", Confidence: 97, Discord: 0.2},
-		{Text: "LUVBUG", Confidence: 97, Discord: 0.5},
+		{Text: "LUVBUG", Confidence: 97, Discord: 0.5, Glyphless: true}, // the detector is sure
 		{Text: "5ABC555", Confidence: 97, Discord: 0.9},
 		{Text: "77777", Confidence: 97, Discord: 0.75},
 	}
@@ -395,6 +400,10 @@ func TestEnginePlateLike(t *testing.T) {
 		// The best region's models may disagree; another's must not.
 		{"a plate's format", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 60, Discord: 0.9}, []string{"7ABC123", "8XYZ789", "LUVBUG"}},
 		{"not sure enough", formats{}, ocr.Reading{Text: "GGGGG", Confidence: 95}, []string{"8XYZ789", "LUVBUG"}},
+		// A doubted region whose characters stand on no glyph: a grille
+		// or a wheel, whatever the models made of it.
+		{"a format off no glyph", formats{}, ocr.Reading{Text: "7ABC123", Confidence: 97, Glyphless: true}, []string{"8XYZ789", "LUVBUG"}},
+		{"a personalised plate off no glyph", formats{}, ocr.Reading{Text: "GOTEAM", Confidence: 97, Glyphless: true}, []string{"8XYZ789", "LUVBUG"}},
 		{"too short", formats{}, ocr.Reading{Text: "YYY", Confidence: 100}, []string{"8XYZ789", "LUVBUG"}},
 		{"without", nil, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"YYY", "KEEPCALM", "8XYZ789", "LUVBUG", "5ABC555", "77777"}},
 		{"a Corrector that cannot tell", upper{}, ocr.Reading{Text: "YYY", Confidence: 60}, []string{"7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123", "7ABC123"}},

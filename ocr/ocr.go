@@ -41,6 +41,13 @@ type Reading struct {
 	// grille, a fence or a sticker's picture they read unlike garbage. See
 	// tess.Reader.Read for how it is measured; Vote keeps the least.
 	Discord float64
+	// Glyphless reports that none of the characters read stands on a glyph
+	// the Reader found: no row of character-like glyphs in the crop, or
+	// none under the characters it read. What the models read in a wheel,
+	// a grille, foliage or a fence mostly is; a plate's characters mostly
+	// stand on their glyphs. Readers that do not look at glyphs leave it
+	// false. Vote keeps it only when every reading has it.
+	Glyphless bool
 	// Chars bounds the row of characters the Reader found in the crop,
 	// with a quarter of their height as margin (within the crop), in the
 	// crop's coordinates; empty when it found none or the Reading was

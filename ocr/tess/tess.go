@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 
 	"alprd/ocr"
@@ -113,7 +114,9 @@ var tessVars = [][2]string{
 // low confidence is read again at another scale (see secondBelow). The
 // Reading's Discord is the share of the longer model reading's characters
 // that the other model does not read alike at the same place (see
-// discord), the less of the two scales'; 0 with a single model.
+// discord), the less of the two scales'; 0 with a single model. It is
+// Glyphless when neither scale's reading has a character on a glyph of
+// the row of characters the preparation found (see glyphs.single).
 func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if !r.open {
 		return ocr.Reading{}, errors.New("tess: read: reader not open")
@@ -133,9 +136,9 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if err != nil {
 		return ocr.Reading{}, err
 	}
-	chars, disc := rd.Chars, min(rd.Discord, rd2.Discord)
+	chars, disc, glyphless := rd.Chars, min(rd.Discord, rd2.Discord), rd.Glyphless && rd2.Glyphless
 	rd = better(rd, rd2, r.cfg.MaxCandidates)
-	rd.Chars, rd.Discord = chars, disc
+	rd.Chars, rd.Discord, rd.Glyphless = chars, disc, glyphless
 	return ranked(rd), nil
 }
 
@@ -258,6 +261,7 @@ func (r *Reader) read(crop *image.Gray, charH int) (ocr.Reading, error) {
 	g.check(ps, each)
 	rd := rank(strings.Join(raws, " | "), ps, r.cfg.MaxCandidates, each...)
 	rd.Discord = disc
+	rd.Glyphless = !r.prep.found || !slices.ContainsFunc(ps, func(q pos) bool { return g.single(q) >= 0 })
 	return rd, nil
 }
 

@@ -4,6 +4,7 @@ package tess
 
 import (
 	"image"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -73,6 +74,9 @@ func testReadPlates(t *testing.T, lang string) {
 			// nothing to disagree with.
 			if max := map[bool]float64{true: 0.2, false: 0}[lang == DefaultLanguage]; rd.Discord < 0 || rd.Discord > max {
 				t.Errorf("Discord = %v, want 0..%v", rd.Discord, max)
+			}
+			if rd.Glyphless {
+				t.Errorf("Glyphless, want the characters read on their glyphs")
 			}
 			checkReading(t, rd)
 		})
@@ -362,5 +366,56 @@ func TestDetectThenRead(t *testing.T) {
 			}
 			t.Errorf("no region read %q (plate %v); read %q from %v", s.Plate, s.Box, got, rs)
 		})
+	}
+}
+
+// TestReadTextures: what a wheel, a grille, a fence or slats give the
+// models to read stands on no glyph of a row of characters: the reading is
+// Glyphless, whatever text the models made of it.
+func TestReadTextures(t *testing.T) {
+	r := openReader(t, Config{})
+	const w, h = 160, 60
+	texture := func(dark func(x, y int) bool) *image.Gray {
+		img := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				img.Pix[y*w+x] = 200
+				if dark(x, y) {
+					img.Pix[y*w+x] = 40
+				}
+			}
+		}
+		return soften(img, 3, 1)
+	}
+	read := 0
+	for _, tt := range []struct {
+		name string
+		dark func(x, y int) bool
+	}{
+		{"fence", func(x, y int) bool { return x%12 < 3 }},
+		{"mesh", func(x, y int) bool { return x%8 < 2 || y%8 < 2 }},
+		{"holes", func(x, y int) bool { return x%10 < 6 && y%10 < 6 }},
+		{"diagonal grille", func(x, y int) bool { return (x+y)%14 < 4 }},
+		{"slats", func(x, y int) bool { return y%9 < 3 && x > 10 && x < 150 }},
+		{"wheel", func(x, y int) bool {
+			a := math.Atan2(float64(y-h/2), float64(x-w/2))
+			return int(a*8/math.Pi+16)%2 == 0
+		}},
+	} {
+		rd, err := r.Read(texture(tt.dark))
+		if err != nil {
+			t.Fatalf("%s: Read: %v", tt.name, err)
+		}
+		t.Logf("%s: %q (raw %q)", tt.name, rd.Text, rd.Raw)
+		if rd.Text != "" {
+			read++
+		}
+		if !rd.Glyphless {
+			t.Errorf("%s: read %q, not Glyphless", tt.name, rd.Text)
+		}
+	}
+	// The models do read garbage there (which is why it matters).
+	if read < 3 {
+		t.Errorf("%d textures gave a text, want 3 or more", read)
 	}
 }
