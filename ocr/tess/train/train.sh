@@ -13,9 +13,13 @@
 # (ITER iterations, default 150000), and write ocr/tess/model/plate.traineddata
 # (an integer model, as Read uses it), which the package embeds, or the file
 # ALPRD_PLATE_OUT names (to compare a candidate model before replacing it). The data are
-# seeded (ALPRD_TRAIN_SEED=1); lstmtraining runs on all cores, so a rerun
-# gives a model of the same quality, not the same bytes. About 50 minutes
-# on 2 busy cores (15 to synthesize and convert, 35 to train).
+# seeded (ALPRD_TRAIN_SEED=1), but lstmtraining runs on all cores and gives
+# another model each run, and not one of the same quality on real plates: a
+# rerun of this recipe (training character error 7.9 %) read, in the
+# reader, 313 of crops-us and 68 of endtoend-us where the embedded model
+# reads 324 and 70 (alone 258 and 64, against 281 and 63). Compare a
+# candidate with alpreval before it replaces the embedded model. About 50
+# minutes on 2 cores (15 to synthesize and convert, 35 to train).
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -73,7 +77,16 @@ OMP_THREAD_LIMIT=$(nproc) lstmtraining \
 	--eval_listfile "$WORK/eval.txt" \
 	--max_iterations "$ITER" \
 	--target_error_rate 0.001 \
-	--debug_interval 0 >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log" >&2; exit 1; }
+	--debug_interval 0 >"$WORK/train.log" 2>&1 || {
+	# lstmtraining (5.3) can crash on its way out, after "Finished!" and
+	# its last checkpoint: the model is complete then.
+	if grep -q '^Finished!' "$WORK/train.log" && [ -s "$WORK/ckpt/plate_checkpoint" ]; then
+		log "lstmtraining crashed after it finished; converting its last checkpoint"
+	else
+		tail -20 "$WORK/train.log" >&2
+		exit 1
+	fi
+}
 grep -E "^At iteration|^Finished" "$WORK/train.log" | tail -3 >&2
 
 mkdir -p "$(dirname "$OUT")"
