@@ -507,13 +507,15 @@ const glyphKeep = 0.65
 
 // better returns the more confident of two readings of one plate, with the
 // candidates of both (its own first, then the rest by confidence, up to
-// maxCand) and both Raws.
+// maxCand), both Raws, the lesser Discord, and Glyphless only when both
+// are (as ocr.Vote keeps them).
 func better(a, b ocr.Reading, maxCand int) ocr.Reading {
 	if b.Confidence > a.Confidence {
 		a, b = b, a
 	}
 	out := a
 	out.Raw = a.Raw + " || " + b.Raw
+	out.Discord, out.Glyphless = min(a.Discord, b.Discord), a.Glyphless && b.Glyphless
 	out.Candidates = nil
 	cands := append(append([]ocr.Candidate(nil), a.Candidates...), b.Candidates...)
 	if len(cands) > 1 {

@@ -136,9 +136,9 @@ func (r *Reader) Read(crop *image.Gray) (ocr.Reading, error) {
 	if err != nil {
 		return ocr.Reading{}, err
 	}
-	chars, disc, glyphless := rd.Chars, min(rd.Discord, rd2.Discord), rd.Glyphless && rd2.Glyphless
+	chars := rd.Chars
 	rd = better(rd, rd2, r.cfg.MaxCandidates)
-	rd.Chars, rd.Discord, rd.Glyphless = chars, disc, glyphless
+	rd.Chars = chars
 	return ranked(rd), nil
 }
 
